@@ -1,0 +1,25 @@
+"""Built-in target ``torch-cuda``: the reference implementation on torch, first CUDA device.
+
+Importing it without CUDA raises ``RuntimeError``; the gate reports the target "unavailable".
+"""
+
+import array_api_compat.torch as xp
+import torch
+
+from impl.reference import ArrayBackend
+
+if not torch.cuda.is_available():
+    raise RuntimeError("no CUDA device (torch.cuda.is_available() is False)")
+
+ARRAY_API = "torch"
+DEVICE = "cuda"
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+
+_backend = ArrayBackend(xp, device=DEVICE, float_dtype=xp.float32)
+sinusoidal = _backend.sinusoidal
+rope_frequencies = _backend.rope_frequencies
+rope_apply = _backend.rope_apply
+alibi_slopes = _backend.alibi_slopes
+alibi_bias = _backend.alibi_bias
+t5_bucket = _backend.t5_bucket
+learned_absolute = _backend.learned_absolute

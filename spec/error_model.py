@@ -1,0 +1,125 @@
+r"""The floating-point error model every tolerance of the suite comes from.
+
+Notation: u(t) is the unit roundoff of dtype t (2^-53, 2^-24, 2^-11, 2^-8 for float64, float32,
+float16, bfloat16). A target is judged by the dtype of its result, ``t_out``; its angles are assumed
+to be computed in ``t_ang`` = float64 for float64 results and float32 otherwise. Half-precision
+angles are *not* acceptable: float16 represents integers only up to 2048 and bfloat16 up to 256, so
+a position itself would already be wrong — the textbook implementation (Hugging Face and every
+kernel we know) builds cos/sin in float32 and casts them.
+
+Every tolerance is  ``SAFETY × u × scale``  with the scale derived below for each quantity, plus
+the oracle's own error (``ORACLE_ABS``, float64 double-double evaluation: ≤ 2 u(float64) per value).
+
+Trigonometric value (RoPE cos/sin, sinusoidal table), for pair i at position m, b = base,
+e_i = 2i/d, φ = m·θ_i:
+  * θ̂_i = fl(b^fl(e_i)):  the exponent's rounding moves b^e by a factor b^(e·u) ≈ 1 + e·ln(b)·u,
+    pow adds ≤ 2u, so  |θ̂−θ|/θ ≤ (2 + e_i ln b)·u_ang.
+  * m̂ = m (exact below 2^24 in float32), φ̂ = fl(m̂·θ̂):  |φ̂ − φ| ≤ |φ|·(4 + e_i ln b)·u_ang
+    (one more u for the product, one for m above 2^24).
+  * cos/sin of φ̂ in t_ang: ≤ 2 u_ang absolute (≤ 1 ulp libm on values ≤ 1, plus a margin).
+  ⇒  trig_error = u_ang·(|φ|·(4 + e_i ln b) + 2)             [absolute, per cos or sin value]
+
+RoPE output component (x₁cos φ − x₂sin φ, or the other one), pair (x₁, x₂):
+  the trig errors enter multiplied by |x₁| + |x₂|; casting cos/sin to t_out, two products and one
+  sum add ≤ 4 u_out relative to |x₁| + |x₂|; the attention factor scales everything.
+  ⇒  rope_error = af·(|x₁| + |x₂|)·(trig_error + 4 u_out)
+Score ⟨f(q,m), f(k,n)⟩ summed over pairs: both components of both vectors:
+  ⇒  score_error = Σ_i 2 (|q₁|+|q₂|)(|k₁|+|k₂|)·af²·(trig_error_m + trig_error_n + 8 u_out)
+Norm ‖f(x,m)‖: an error in the *angle* is still a rotation and keeps the norm, so only the
+  non-angle terms count:  norm_error = af·‖(|x₁|+|x₂|)_i‖₂·√2·(2 u_ang + 4 u_out).
+
+ALiBi slope m_h = r^k (r = 2^(−8/n) or 2^(−4/P) for the interleaved heads, k the power):
+  computed as r̂^k (Bloom, MPT) the rounding of r is raised to the k-th power:
+  ⇒  relative slope error ≤ (k + 2)·u_out.  A bias entry −m·δ with integer δ exact in t_out:
+  ⇒  bias_error = |m|·|δ|·((k + 2) + 1)·u_out; after removing a per-row constant c_i = B[i, i₀]
+     the two entries' errors add: |m|·(|δ| + |j| + |i₀|)·(k + 3)·u_out.
+
+T5 buckets are integers. The float computation of x = B·ln(n/E)/ln(D/E) (E = max_exact, D =
+max_distance, B = buckets − E) has absolute error ≤ (x + B/ln(D/E))·8 u(float32) (ln near 1 loses
+relative accuracy; libraries use float32 even for float64 models), so where the exact x lies within
+that distance of an integer both neighbouring floors are conformant; everywhere else the bucket is
+exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
+
+#: Higher-order terms and implementation latitude (complex multiply, fused ops, libm variance).
+SAFETY = 2.0
+#: The oracle's own absolute error per value (double-double phases, float64 trig): ≤ 2 u(float64).
+ORACLE_ABS = 2 * UNIT_ROUNDOFF["float64"]
+#: Absolute error bound of a float32 computation of T5's log-bucket coordinate, in units of x + B/ln(D/E).
+T5_LOG_ULPS = 8
+
+
+def unit_roundoff(dtype: str) -> float:
+    try:
+        return UNIT_ROUNDOFF[dtype]
+    except KeyError:
+        raise ValueError(f"dtype must be one of {tuple(UNIT_ROUNDOFF)}, got {dtype!r}") from None
+
+
+def angle_dtype(dtype: str) -> str:
+    """The dtype angles are computed in for a result of ``dtype`` (see the module docstring)."""
+    return "float64" if dtype == "float64" else "float32"
+
+
+def trig_error(phase_abs, exponent, base: float, dtype: str):
+    """Absolute error of one cos/sin value at |φ| = ``phase_abs`` for pair exponent e_i = ``exponent``."""
+    u_ang = unit_roundoff(angle_dtype(dtype))
+    return u_ang * (np.abs(phase_abs) * (4 + exponent * math.log(base)) + 2)
+
+
+def frequency_error(theta, exponent, base: float, dtype: str):
+    """Tolerance of θ_i = b^(−2i/d) in ``dtype``: relative (2 + e_i ln b)·u (see the module docstring)."""
+    return SAFETY * np.abs(theta) * (2 + exponent * math.log(base)) * unit_roundoff(dtype) + ORACLE_ABS * np.abs(theta)
+
+
+def sinusoidal_error(phase_abs, exponent, base: float, dtype: str):
+    """Tolerance of one table entry sin(pω_i) or cos(pω_i) against the exact value."""
+    return SAFETY * (trig_error(phase_abs, exponent, base, dtype) + unit_roundoff(dtype)) + ORACLE_ABS
+
+
+def rope_error(pair_l1, phase_abs, exponent, base: float, dtype: str, attention_factor: float = 1.0):
+    """Tolerance of one rotated component against the exact R(m)x; ``pair_l1`` = |x₁| + |x₂|."""
+    per_unit = trig_error(phase_abs, exponent, base, dtype) + 4 * unit_roundoff(dtype)
+    return SAFETY * attention_factor * pair_l1 * per_unit + ORACLE_ABS * attention_factor * pair_l1
+
+
+def rope_score_error(q_l1, k_l1, phase_q, phase_k, exponent, base: float, dtype: str, attention_factor: float = 1.0):
+    """Tolerance of a score ⟨f(q,m), f(k,n)⟩ (summed over the last axis = pairs)."""
+    per_pair = (
+        trig_error(phase_q, exponent, base, dtype)
+        + trig_error(phase_k, exponent, base, dtype)
+        + 8 * unit_roundoff(dtype)
+        + 2 * ORACLE_ABS
+    )
+    return (SAFETY * 2 * attention_factor**2 * q_l1 * k_l1 * per_pair).sum(-1)
+
+
+def rope_norm_error(pair_l1, dtype: str, attention_factor: float = 1.0):
+    """Tolerance of ‖f(x,m)‖ against af·‖x‖ (summed over the last axis = pairs); angle-independent."""
+    u_ang = unit_roundoff(angle_dtype(dtype))
+    per_unit = math.sqrt(2) * (2 * u_ang + 4 * unit_roundoff(dtype)) + ORACLE_ABS
+    return SAFETY * attention_factor * np.sqrt((pair_l1**2).sum(-1)) * per_unit
+
+
+def alibi_slope_error(slopes, powers, dtype: str):
+    """Tolerance of slope m_h = r^k computed as r̂^k; ``powers`` = k per head."""
+    return SAFETY * np.abs(slopes) * (np.asarray(powers) + 2) * unit_roundoff(dtype)
+
+
+def alibi_bias_error(slopes, powers, span, dtype: str):
+    """Tolerance of a (row-normalised) bias entry; ``span`` = |δ| + |j| + |i₀| (see module docstring)."""
+    rel = (np.asarray(powers, dtype=np.float64) + 3) * unit_roundoff(dtype)
+    return SAFETY * np.abs(slopes) * rel * span + ORACLE_ABS * np.abs(slopes) * span
+
+
+def t5_log_slack(x, log_steps: int, log_ratio: float):
+    """Distance within which the exact log-bucket coordinate ``x`` may round to either floor."""
+    return SAFETY * T5_LOG_ULPS * UNIT_ROUNDOFF["float32"] * (np.abs(x) + log_steps / log_ratio)

@@ -1,0 +1,61 @@
+"""The target protocol: the ops a checked implementation may offer, with their exact signatures.
+
+A target is a module offering any subset of these functions (a missing op is "not provided"; an op
+raising ``NotImplementedError`` for a feature — a layout, a dtype, a scaler — is "not provided" for
+that feature). It may declare, as module attributes:
+
+* ``ARRAY_API``: ``"numpy"`` (default) or ``"torch"`` — the array type its ops take and return;
+* ``DEVICE``: the torch device its inputs are built on (default ``"cpu"``);
+* ``DTYPES``: the floating dtypes ``rope_apply``/``learned_absolute`` accept, by name, from
+  ``float64``, ``float32``, ``float16``, ``bfloat16`` (default: float64 and float32).
+
+Results are judged by the error model of the dtype they come back in (``spec.error_model``).
+The stubs below are the normative signatures; ``tests/test_protocol.py`` checks the project's own
+targets against them.
+"""
+
+from __future__ import annotations
+
+OPS = ("sinusoidal", "rope_frequencies", "rope_apply", "alibi_slopes", "alibi_bias", "t5_bucket", "learned_absolute")
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+
+
+def sinusoidal(positions, dim, *, base=10000.0, layout="interleaved"):
+    """Vaswani table ``[len(positions), dim]``, ω_i = base^(−2i/dim).
+
+    ``"interleaved"``: PE[p, 2i] = sin(pω_i), PE[p, 2i+1] = cos(pω_i) (the paper);
+    ``"concat"``: PE[p] = [sin(pω_0…) | cos(pω_0…)].
+    """
+
+
+def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
+    """``(inv_freq[rotary_dim // 2], attention_factor)`` with inv_freq_i = base^(−2i/rotary_dim)."""
+
+
+def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+    """R(m)x for x ``[..., seq, head_dim]`` and integer positions ``[seq]``; same shape and dtype.
+
+    ``"half"`` pairs (i, i + rotary_dim/2) (rotate_half); ``"interleaved"`` pairs (2i, 2i+1). Only the
+    first ``rotary_dim`` (default head_dim) dims rotate; the rest pass through unchanged. The rotated
+    part is multiplied by the attention factor. ``x`` is never modified in place.
+    """
+
+
+def alibi_slopes(num_heads):
+    """``[num_heads]`` slopes: 2^(−8h/n), h = 1…n for n a power of 2; otherwise the interleave rule."""
+
+
+def alibi_bias(num_heads, q_len, k_len, *, causal=True):
+    """``[num_heads, q_len, k_len]``; query i at absolute position k_len − q_len + i.
+
+    Causal: −m·(i−j) for visible keys (up to a per-row constant), −inf for keys after the query.
+    ``causal=False``: exactly −m·|i−j|.
+    """
+
+
+def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_distance=128):
+    """Integer bucket per ``relative_position = key − query`` (same shape), as mesh-tensorflow/T5."""
+
+
+def learned_absolute(table, positions):
+    """Rows ``table[positions]`` → ``[len(positions), dim]``; a position outside the table is an error."""

@@ -1,0 +1,47 @@
+"""The gate's command-line options and Hypothesis profiles, registered before pytest parses paths.
+
+Installed as a ``pytest11`` entry point (pyproject.toml), this module is loaded before pytest reads
+its positional arguments, so ``pytest --target path/to/my_rope.py`` (with a space) parses as the
+option's value instead of a test path. ``conftest.py`` names it in ``pytest_plugins`` too, which is a
+no-op when the entry point already registered it.
+
+Profiles: ``ci`` (derandomized, no deadline, no example database; loaded when ``CI`` is set), ``dev``
+(default), ``thorough`` (nightly: many more examples), ``kill-matrix`` (the zoo meta-test: like
+``ci`` but few examples and no shrinking — it only needs the verdict).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, Phase, settings
+
+_COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=12, derandomize=True, database=None, **_COMMON)
+settings.register_profile("dev", max_examples=25, **_COMMON)
+settings.register_profile("thorough", max_examples=500, **_COMMON)
+settings.register_profile(
+    "kill-matrix", max_examples=12, derandomize=True, database=None,
+    phases=[Phase.explicit, Phase.generate], **_COMMON,
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "positional-encoding conformance gate")
+    group.addoption(
+        "--target",
+        action="append",
+        metavar="TARGET",
+        help="target to check: numpy, torch, torch-cuda, a module path or a .py file; comma-separate or repeat. "
+        "Default: the project's own targets. Loading a target executes its code.",
+    )
+    group.addoption(
+        "--conformance-report",
+        metavar="PATH",
+        help="write a JSON record per (target, op, property, dtype) to PATH",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance(op, family, derivation): a conformance property of one op")

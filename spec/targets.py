@@ -1,0 +1,135 @@
+"""Loading a target and talking to it in its own array type.
+
+``load_target(name)`` resolves, in this order: a built-in name (``numpy``, ``torch``, ``torch-cuda``),
+a path to a ``.py`` file, an importable module path. Loading **executes** the target module — only
+load code you trust. A target that cannot be loaded (no CUDA, a missing package, an import error)
+comes back *unavailable* with the reason, so the gate reports it instead of crashing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from spec.protocol import DTYPES, OPS
+
+BUILTIN = {"numpy": "impl.numpy_ref", "torch": "impl.torch_ref", "torch-cuda": "impl.torch_cuda_ref"}
+DEFAULT_TARGETS = ("numpy", "torch", "torch-cuda")
+
+
+@dataclass
+class Target:
+    """A resolved target: its module (or why it is unavailable) and its declared conventions."""
+
+    name: str
+    module: ModuleType | None = None
+    unavailable: str | None = None
+    array_api: str = "numpy"
+    device: str = "cpu"
+    dtypes: tuple[str, ...] = ("float64", "float32")
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def provides(self, op: str) -> bool:
+        return self.module is not None and callable(getattr(self.module, op, None))
+
+    def op(self, op: str):
+        return getattr(self.module, op)
+
+    # --- conversions ------------------------------------------------------------------------------
+    def asarray(self, array: np.ndarray, dtype: str | None = None):
+        """A NumPy array (optionally cast to a dtype name) as this target's native array."""
+        array = np.asarray(array)
+        if self.array_api == "torch":
+            import torch
+
+            if dtype is None:
+                return torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
+            wide = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
+            return wide.to(getattr(torch, dtype)).to(self.device)
+        return array if dtype is None else array.astype(numpy_dtype(dtype))
+
+    def to_numpy(self, result) -> np.ndarray:
+        """A native result as a NumPy array, keeping its dtype (bfloat16 through ml_dtypes)."""
+        if self.array_api == "torch" and hasattr(result, "detach"):
+            import torch
+
+            result = result.detach().cpu()
+            if result.dtype == torch.bfloat16:
+                return result.view(torch.int16).numpy().view(numpy_dtype("bfloat16"))
+            return result.numpy()
+        return result
+
+
+def numpy_dtype(name: str):
+    if name == "bfloat16":
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
+def dtype_name(array) -> str:
+    """The dtype name (``float32``, ``bfloat16``, ``int64``, …) of a NumPy or torch array."""
+    return str(array.dtype).removeprefix("torch.")
+
+
+def _import_file(path: Path) -> ModuleType:
+    name = f"conformance_target_{path.stem}_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _versions(module: ModuleType, array_api: str) -> dict[str, str]:
+    versions = {"numpy": np.__version__}
+    if array_api == "torch":
+        import torch
+
+        versions["torch"] = torch.__version__
+    if getattr(module, "__version__", None):
+        versions[module.__name__] = str(module.__version__)
+    return versions
+
+
+def load_target(name: str) -> Target:
+    """Resolve ``name`` (built-in, ``.py`` path, or module path) into a :class:`Target`."""
+    try:
+        if name in BUILTIN:
+            module = importlib.import_module(BUILTIN[name])
+        elif name.endswith(".py") or Path(name).is_file():
+            path = Path(name)
+            if not path.is_file():
+                return Target(name, unavailable=f"unavailable: no such file {name}")
+            module = _import_file(path)
+        else:
+            module = importlib.import_module(name)
+    except Exception as error:  # the target's own import failed: report it, never crash the gate
+        reason = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return Target(name, unavailable=f"unavailable: {reason}")
+
+    array_api = getattr(module, "ARRAY_API", "numpy")
+    default_dtypes = DTYPES if array_api == "torch" else ("float64", "float32")
+    dtypes = tuple(d for d in getattr(module, "DTYPES", default_dtypes) if d in DTYPES)
+    return Target(
+        name,
+        module=module,
+        array_api=array_api,
+        device=getattr(module, "DEVICE", "cpu"),
+        dtypes=dtypes,
+        versions=_versions(module, array_api),
+    )
+
+
+def split_target_option(values: list[str] | None) -> list[str]:
+    """``--target a,b --target c`` → ``["a", "b", "c"]``; nothing → the default targets."""
+    names = [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+    return names or list(DEFAULT_TARGETS)

@@ -1,0 +1,172 @@
+"""Validation of every op's arguments: one place, one wording.
+
+Each check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, outside the
+allowed range) whose message starts with the parameter's name and states what is allowed. The
+oracle in ``spec/`` and the implementations in ``impl/`` call these same checks, so a bad argument
+reads the same everywhere. Arrays may be NumPy or torch; only ``.dtype``/``.shape`` are inspected.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+HALF_LAYOUTS = ("half", "interleaved")
+SINUSOIDAL_LAYOUTS = ("interleaved", "concat")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def integer(name: str, value, *, minimum: int) -> int:
+    """An int (not bool) ``>= minimum``."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} of type {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def even_dim(name: str, value) -> int:
+    """A positive even dimension (rotation pairs and sin/cos pairs need two coordinates each)."""
+    value = integer(name, value, minimum=2)
+    if value % 2:
+        raise ValueError(f"{name} must be a positive even integer, got {value}")
+    return value
+
+
+def base(value) -> float:
+    """The frequency base b of θ_i = b^(−2i/d): a finite real number > 1.
+
+    b = 1 makes every frequency 1 and b < 1 reverses their order; neither is a positional encoding.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"base must be a finite real number > 1, got {value!r}")
+    if not math.isfinite(value) or value <= 1:
+        raise ValueError(f"base must be a finite real number > 1, got {value}")
+    return float(value)
+
+
+def layout(value, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"layout must be one of {allowed}, got {value!r}")
+    return value
+
+
+def rotary_dim(value, head_dim: int) -> int:
+    """``None`` means head_dim; otherwise an even integer in [2, head_dim]."""
+    if value is None:
+        return head_dim
+    value = even_dim("rotary_dim", value)
+    if value > head_dim:
+        raise ValueError(f"rotary_dim must be an even integer in [2, head_dim={head_dim}], got {value}")
+    return value
+
+
+def scaling(value, seq_len):
+    """Only ``scaling=None`` (plain RoPE) is defined so far; a scaler dict is a feature not offered."""
+    if value is None:
+        if seq_len is not None:
+            integer("seq_len", seq_len, minimum=1)
+        return None
+    if not isinstance(value, dict):
+        raise TypeError(f"scaling must be None or a dict in the rope_parameters vocabulary, got {type(value).__name__}")
+    raise NotImplementedError(f"scaling rope_type={value.get('rope_type')!r} is not implemented")
+
+
+def _dtype_is_integer(dtype) -> bool:
+    if hasattr(dtype, "is_floating_point"):  # torch.dtype
+        return not (dtype.is_floating_point or dtype.is_complex) and str(dtype) != "torch.bool"
+    kind = getattr(dtype, "kind", None)
+    return kind in ("i", "u")
+
+
+def integer_array(name: str, value, *, ndim: int | None = None):
+    """An array of an integer dtype (positions, relative positions), optionally of a fixed rank."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or not hasattr(value, "shape"):
+        raise TypeError(f"{name} must be an integer array, got {type(value).__name__}")
+    if not _dtype_is_integer(dtype):
+        raise TypeError(f"{name} must be an integer array, got dtype {dtype}")
+    if ndim is not None and len(value.shape) != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D integer array, got shape {tuple(value.shape)}")
+    return value
+
+
+def float_array(name: str, value, *, min_ndim: int):
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or not hasattr(value, "shape"):
+        raise TypeError(f"{name} must be a floating-point array, got {type(value).__name__}")
+    is_float = dtype.is_floating_point if hasattr(dtype, "is_floating_point") else getattr(dtype, "kind", "") == "f" or str(dtype) == "bfloat16"
+    if not is_float:
+        raise TypeError(f"{name} must be a floating-point array, got dtype {dtype}")
+    if len(value.shape) < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {tuple(value.shape)}")
+    return value
+
+
+# --- per-op argument sets -------------------------------------------------------------------------
+
+def sinusoidal_args(positions, dim, base_, layout_):
+    integer_array("positions", positions, ndim=1)
+    return even_dim("dim", dim), base(base_), layout(layout_, SINUSOIDAL_LAYOUTS)
+
+
+def rope_frequencies_args(rotary_dim_, base_, scaling_, seq_len):
+    dim = even_dim("rotary_dim", rotary_dim_)
+    b = base(base_)
+    scaling(scaling_, seq_len)
+    return dim, b
+
+
+def rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):
+    """Returns (head_dim, rotary_dim, base); x is ``[..., seq, head_dim]``, positions ``[seq]``."""
+    float_array("x", x, min_ndim=2)
+    integer_array("positions", positions, ndim=1)
+    head_dim = even_dim("x.shape[-1] (head_dim)", x.shape[-1])
+    if positions.shape[0] != x.shape[-2]:
+        raise ValueError(
+            f"positions must have length x.shape[-2] = {x.shape[-2]} (one position per sequence element), "
+            f"got {positions.shape[0]}"
+        )
+    rd = rotary_dim(rotary_dim_, head_dim)
+    b = base(base_)
+    layout(layout_, HALF_LAYOUTS)
+    scaling(scaling_, seq_len)
+    return head_dim, rd, b
+
+
+def alibi_bias_args(num_heads, q_len, k_len, causal):
+    integer("num_heads", num_heads, minimum=1)
+    integer("q_len", q_len, minimum=0)
+    integer("k_len", k_len, minimum=0)
+    if not isinstance(causal, bool):
+        raise TypeError(f"causal must be a bool, got {causal!r}")
+    if causal and q_len > k_len:
+        raise ValueError(f"q_len must be <= k_len={k_len} when causal=True (queries are the last q_len keys), got {q_len}")
+
+
+def t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance):
+    integer_array("relative_position", relative_position)
+    if not isinstance(bidirectional, bool):
+        raise TypeError(f"bidirectional must be a bool, got {bidirectional!r}")
+    # Bidirectional halves the buckets and max_exact = half // 2 must be >= 1 for the log region.
+    minimum = 4 if bidirectional else 2
+    buckets = integer("num_buckets", num_buckets, minimum=minimum)
+    max_exact = (buckets // 2 if bidirectional else buckets) // 2
+    integer("max_distance", max_distance, minimum=max_exact + 1)
+    return buckets, max_exact
+
+
+def learned_absolute_args(table, positions):
+    float_array("table", table, min_ndim=2)
+    if len(table.shape) != 2:
+        raise ValueError(f"table must be 2-D [num_positions, dim], got shape {tuple(table.shape)}")
+    integer_array("positions", positions, ndim=1)
+    n = table.shape[0]
+    if positions.shape[0] and (int(positions.min()) < 0 or int(positions.max()) >= n):
+        raise ValueError(
+            f"positions must lie in [0, {n - 1}] (the table has {n} rows), "
+            f"got values in [{int(positions.min())}, {int(positions.max())}]"
+        )

@@ -1,0 +1,118 @@
+"""An independent, correct target: every op written differently from ``impl/reference.py``.
+
+It exists to show that the gate judges behaviour, not one implementation's arithmetic: RoPE as
+Meta's Llama writes it (pairs as complex numbers times e^{i·m·θ}), frequencies through exp/log,
+ALiBi the Bloom way (key-only bias m·j, slopes from the ofirpress reference code), T5 buckets as
+Hugging Face writes them (float32 log). Arguments are validated through ``spec.validation`` exactly
+as the reference does, so bad input raises the same errors.
+"""
+
+import math
+
+import numpy as np
+
+from spec import validation
+
+
+def _frequencies(dim, base):
+    """θ_i = exp(−(2i/dim)·ln base) in float64."""
+    return np.exp(-(np.arange(0, dim, 2) / dim) * math.log(base))
+
+
+# --- sinusoidal -----------------------------------------------------------------------------------
+def sinusoidal(positions, dim, *, base=10000.0, layout="interleaved"):
+    dim, base, layout = validation.sinusoidal_args(positions, dim, base, layout)
+    phase = np.outer(positions.astype(np.float64), _frequencies(dim, base))
+    table = np.empty((len(positions), dim))
+    if layout == "concat":
+        table[:, : dim // 2], table[:, dim // 2 :] = np.sin(phase), np.cos(phase)
+    else:
+        table[:, 0::2], table[:, 1::2] = np.sin(phase), np.cos(phase)
+    return table
+
+
+# --- RoPE -----------------------------------------------------------------------------------------
+def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
+    dim, base = validation.rope_frequencies_args(rotary_dim, base, scaling, seq_len)
+    return _frequencies(dim, base), 1.0
+
+
+def _as_complex(x, layout):
+    """Pairs of the last axis as complex numbers x₁ + i·x₂."""
+    if layout == "interleaved":
+        pairs = x.reshape(*x.shape[:-1], -1, 2)
+        return pairs[..., 0] + 1j * pairs[..., 1]
+    half = x.shape[-1] // 2
+    return x[..., :half] + 1j * x[..., half:]
+
+
+def _from_complex(z, layout):
+    if layout == "interleaved":
+        return np.stack([z.real, z.imag], axis=-1).reshape(*z.shape[:-1], -1)
+    return np.concatenate([z.real, z.imag], axis=-1)
+
+
+def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+    _, rd, base = validation.rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+    real = np.float64 if x.dtype == np.float64 else np.float32
+    theta = _frequencies(rd, base).astype(real)
+    rotor = np.exp(1j * np.outer(positions.astype(real), theta))  # complex64 for float32 angles
+    z = _as_complex(x[..., :rd].astype(real), layout) * rotor
+    return np.concatenate([_from_complex(z, layout).astype(x.dtype), x[..., rd:]], axis=-1)
+
+
+# --- ALiBi ----------------------------------------------------------------------------------------
+def _ofirpress_slopes(n):
+    def power_of_2(n):
+        start = 2 ** (-(2 ** -(math.log2(n) - 3)))
+        ratio = start
+        return [start * ratio**i for i in range(n)]
+
+    if math.log2(n).is_integer():
+        return power_of_2(n)
+    closest = 2 ** math.floor(math.log2(n))
+    return power_of_2(closest) + _ofirpress_slopes(2 * closest)[0::2][: n - closest]
+
+
+def alibi_slopes(num_heads):
+    return np.array(_ofirpress_slopes(validation.integer("num_heads", num_heads, minimum=1)))
+
+
+def alibi_bias(num_heads, q_len, k_len, *, causal=True):
+    validation.alibi_bias_args(num_heads, q_len, k_len, causal)
+    slopes = alibi_slopes(num_heads)[:, None, None]
+    key = np.arange(k_len)[None, :]
+    query = np.arange(k_len - q_len, k_len)[:, None]
+    if not causal:
+        return -slopes * np.abs(query - key)
+    # Bloom: slope·key_position, = −m·(i − j) plus the per-row constant m·i; softmax cannot tell.
+    return np.where(key <= query, slopes * key, -np.inf)
+
+
+# --- T5 -------------------------------------------------------------------------------------------
+def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_distance=128):
+    validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)
+    relative_position = np.asarray(relative_position, dtype=np.int64)
+    relative_buckets = np.zeros_like(relative_position)
+    if bidirectional:
+        num_buckets //= 2
+        relative_buckets += (relative_position > 0).astype(np.int64) * num_buckets
+        relative_position = np.abs(relative_position)
+    else:
+        relative_position = -np.minimum(relative_position, np.zeros_like(relative_position))
+    max_exact = num_buckets // 2
+    is_small = relative_position < max_exact
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = −inf where is_small anyway
+        relative_position_if_large = max_exact + (
+            np.log(relative_position.astype(np.float32) / max_exact)
+            / math.log(max_distance / max_exact)
+            * (num_buckets - max_exact)
+        ).astype(np.int64)
+    relative_position_if_large = np.minimum(relative_position_if_large, num_buckets - 1)
+    return relative_buckets + np.where(is_small, relative_position, relative_position_if_large)
+
+
+# --- learned absolute -----------------------------------------------------------------------------
+def learned_absolute(table, positions):
+    validation.learned_absolute_args(table, positions)  # raises ValueError outside [0, len(table))
+    return table[positions]

@@ -1,0 +1,76 @@
+"""Hypothesis strategies for the property tests.
+
+Shapes, bases and positions are drawn by Hypothesis (so they shrink to small, readable cases);
+bulk float data comes from a NumPy generator seeded by a drawn integer (drawing thousands of floats
+one by one would dominate the run time) and scaled by a drawn power of two. One example always
+checks a whole vector of positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+from hypothesis import strategies as st
+
+from spec.targets import numpy_dtype
+
+#: Positions reach past 2^20 (the issue's horizon); the default strategy mixes in small ones.
+MAX_POSITION = 2**21 + 3
+COMMON_BASES = (10000.0, 500000.0, 1000000.0, 10.0, 1e7)
+
+
+def bases():
+    """10 … 10^7: the usual values and log-uniform others."""
+    return st.one_of(st.sampled_from(COMMON_BASES), st.floats(1.0, 7.0).map(lambda e: float(10.0**e)))
+
+
+def positions(max_len: int = 12, max_position: int = MAX_POSITION, min_len: int = 1):
+    """A 1-D int64 array of positions in [0, max_position], small ones over-represented."""
+    elements = st.one_of(st.integers(0, min(64, max_position)), st.integers(0, max_position))
+    return hnp.arrays(np.int64, st.integers(min_len, max_len), elements=elements)
+
+
+def even_dims(max_dim: int = 256):
+    return st.integers(1, max_dim // 2).map(lambda h: 2 * h)
+
+
+def exactly_in(values: np.ndarray, dtype: str) -> np.ndarray:
+    """``values`` rounded to ``dtype`` and back to float64: the input a target really receives."""
+    return np.asarray(values, np.float64).astype(numpy_dtype(dtype)).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class RopeCase:
+    """One RoPE configuration and a seed for its data; ``vectors`` draws x of shape [batch, seq, head_dim]."""
+
+    head_dim: int
+    rotary_dim: int
+    base: float
+    layout: str
+    positions: np.ndarray
+    batch: int
+    seed: int
+    scale_exponent: int
+
+    def vectors(self, dtype: str, stream: int = 0, seq: int | None = None) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, stream])
+        shape = (self.batch, len(self.positions) if seq is None else seq, self.head_dim)
+        return exactly_in(rng.standard_normal(shape) * 2.0**self.scale_exponent, dtype)
+
+
+@st.composite
+def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12, max_position: int = MAX_POSITION):
+    head_dim = draw(even_dims(max_dim))
+    rotary_dim = draw(st.integers(1, head_dim // 2).map(lambda h: 2 * h)) if partial else head_dim
+    return RopeCase(
+        head_dim=head_dim,
+        rotary_dim=rotary_dim,
+        base=draw(bases()),
+        layout=draw(st.sampled_from(("half", "interleaved"))),
+        positions=draw(positions(max_len=max_len, max_position=max_position)),
+        batch=draw(st.integers(1, 2)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        scale_exponent=draw(st.integers(-4, 4)),
+    )

@@ -1,0 +1,89 @@
+"""Tests of the spec itself: the oracle against independent high-precision values and published
+constants, the error model's basic shape, and the oracle's own input validation."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spec import alibi, error_model, phases, rope, sinusoidal, t5
+from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
+from tests.test_validation import BAD_INPUTS, expect_rejection
+
+
+@given(m=st.integers(0, 2**40), dim=st.integers(1, 64).map(lambda h: 2 * h), base=st.floats(10.0, 1e7), pair=st.integers(0, 63))
+def test_reduced_phases_match_mpmath(m, dim, base, pair):
+    """The double-double phase is within 2^−50 of (mθ mod 2π) computed at 200 bits."""
+    pair %= dim // 2
+    with mpmath.workprec(200):
+        theta = mpmath.mpf(base) ** (-mpmath.mpf(2 * pair) / dim)
+        exact = mpmath.fmod(m * theta, 2 * mpmath.pi)
+        observed = phases.reduced_phases(np.array([m]), dim, base)[0, pair]
+        difference = abs(mpmath.sin(exact) - mpmath.sin(observed)) + abs(mpmath.cos(exact) - mpmath.cos(observed))
+    assert difference < 2.0**-50
+
+
+def test_t5_golden_table_matches_exact_oracle():
+    for bidirectional, golden in ((True, GOLDEN_BIDIRECTIONAL), (False, GOLDEN_CAUSAL)):
+        exact, _ = t5.t5_bucket(np.array(list(golden)), bidirectional=bidirectional)
+        assert exact.tolist() == list(golden.values())
+
+
+def test_t5_bucket_16_never_occurs_and_saturation_precedes_max_distance():
+    exact, _ = t5.t5_bucket(np.arange(-300, 301))
+    assert 16 not in exact
+    assert exact[300 - 91] == 15 and exact[300 - 90] == 14  # −91 saturates, −90 does not (REFERENCE.md)
+
+
+def test_t5_ambiguity_only_at_exact_integer_log_coordinates():
+    """A neighbour bucket is accepted only where x = B·ln(n/E)/ln(D/E) is an integer below the cap:
+    E = 8, D = 128, B = 8 gives n = 8·2^(j/2), integral for j = 2, 4, 6 (j = 8 is capped anyway)."""
+    relative = -np.arange(0, 200)
+    exact, also = t5.t5_bucket(relative)
+    assert sorted((-relative[exact != also]).tolist()) == [16, 32, 64]
+
+
+def test_alibi_slope_exponents_from_reference():
+    """REFERENCE.md: n = 12 → −log₂ = 1…8 then 0.5, 1.5, 2.5, 3.5; n = 6 → 2, 4, 6, 8, 1, 3."""
+    np.testing.assert_allclose(-np.log2(alibi.alibi_slopes(12)), [1, 2, 3, 4, 5, 6, 7, 8, 0.5, 1.5, 2.5, 3.5], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(-np.log2(alibi.alibi_slopes(6)), [2, 4, 6, 8, 1, 3], rtol=0, atol=1e-15)
+    ratio, power = alibi.slope_powers(12)
+    assert np.allclose(2.0 ** (-ratio * power), alibi.alibi_slopes(12), rtol=1e-15)
+
+
+def test_sinusoidal_and_rope_share_frequencies():
+    """The sinusoidal table's pair i is (sin, cos) of RoPE's angle for the same dim and base."""
+    p = np.array([0, 1, 7, 10**6])
+    table = sinusoidal.sinusoidal(p, 16, base=500000.0, layout="concat")
+    rotated = rope.rope_apply(np.tile(np.r_[np.ones(8), np.zeros(8)], (4, 1)), p, base=500000.0, layout="half")
+    assert np.allclose(table[:, 8:], rotated[:, :8], atol=4e-16) and np.allclose(table[:, :8], rotated[:, 8:], atol=4e-16)
+
+
+def test_error_model_scales():
+    """Tolerances grow with |mθ| for every dtype but float64's angle term stays below float32's by 2^29."""
+    args = (np.array([1.0, 1e6]), 0.5, 1e4)
+    f32, f64 = error_model.trig_error(*args, "float32"), error_model.trig_error(*args, "float64")
+    assert f32[1] > 1e5 * f32[0] / 2 and np.allclose(f32 / f64, 2.0**29)
+    assert error_model.angle_dtype("bfloat16") == "float32"
+    with pytest.raises(ValueError, match="dtype"):
+        error_model.unit_roundoff("float8")
+
+
+ORACLES = {"sinusoidal": sinusoidal.sinusoidal, "rope_frequencies": rope.rope_frequencies, "rope_apply": rope.rope_apply,
+           "alibi_slopes": alibi.alibi_slopes, "alibi_bias": alibi.alibi_bias, "t5_bucket": t5.t5_bucket}
+
+
+@pytest.mark.parametrize("case", [c for c in BAD_INPUTS if c[0] in ORACLES], ids=lambda c: f"{c[0]}-{c[1]}")
+def test_oracle_rejects_bad_input(case):
+    op, parameter, build = case
+    args, kwargs = build(np.asarray)
+    expect_rejection(op, parameter, lambda: ORACLES[op](*args, **kwargs))
+
+
+def test_error_model_constants_are_documented():
+    assert error_model.SAFETY == 2.0 and math.isclose(error_model.ORACLE_ABS, 2 * 2.0**-53)

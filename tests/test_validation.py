@@ -1,0 +1,91 @@
+"""Bad input: every op raises ``ValueError`` or ``TypeError`` whose message names the parameter.
+
+Each case is (op, the parameter it gets wrong, a builder of the call's arguments for a target).
+The same corpus runs against ``spec``'s oracle (tests/test_spec.py) so the definition and the
+implementations reject the same inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.checks import ConformanceFailure, call_raw, conformance
+
+POSITIONS = np.arange(4, dtype=np.int64)
+
+
+def _x(shape=(2, 4, 8)):
+    return np.ones(shape)
+
+
+# (op, parameter named in the message, args builder: asarray -> (args, kwargs))
+BAD_INPUTS = [
+    ("sinusoidal", "dim", lambda a: ((a(POSITIONS), 7), {})),
+    ("sinusoidal", "dim", lambda a: ((a(POSITIONS), 0), {})),
+    ("sinusoidal", "dim", lambda a: ((a(POSITIONS), 8.0), {})),
+    ("sinusoidal", "base", lambda a: ((a(POSITIONS), 8), {"base": 0.0})),
+    ("sinusoidal", "base", lambda a: ((a(POSITIONS), 8), {"base": -10000.0})),
+    ("sinusoidal", "base", lambda a: ((a(POSITIONS), 8), {"base": float("nan")})),
+    ("sinusoidal", "layout", lambda a: ((a(POSITIONS), 8), {"layout": "half-split"})),
+    ("sinusoidal", "positions", lambda a: ((a(np.arange(4.0)), 8), {})),
+    ("sinusoidal", "positions", lambda a: ((a(np.zeros((2, 2), np.int64)), 8), {})),
+    ("rope_frequencies", "rotary_dim", lambda a: ((5,), {})),
+    ("rope_frequencies", "rotary_dim", lambda a: ((-4,), {})),
+    ("rope_frequencies", "base", lambda a: ((8,), {"base": 0})),
+    ("rope_frequencies", "scaling", lambda a: ((8,), {"scaling": "linear"})),
+    ("rope_apply", "head_dim", lambda a: ((a(_x((2, 4, 7))), a(POSITIONS)), {})),
+    ("rope_apply", "rotary_dim", lambda a: ((a(_x()), a(POSITIONS)), {"rotary_dim": 10})),
+    ("rope_apply", "rotary_dim", lambda a: ((a(_x()), a(POSITIONS)), {"rotary_dim": 3})),
+    ("rope_apply", "rotary_dim", lambda a: ((a(_x()), a(POSITIONS)), {"rotary_dim": 0})),
+    ("rope_apply", "base", lambda a: ((a(_x()), a(POSITIONS)), {"base": 0.0})),
+    ("rope_apply", "base", lambda a: ((a(_x()), a(POSITIONS)), {"base": float("inf")})),
+    ("rope_apply", "layout", lambda a: ((a(_x()), a(POSITIONS)), {"layout": "neox"})),
+    ("rope_apply", "positions", lambda a: ((a(_x()), a(np.arange(5, dtype=np.int64))), {})),
+    ("rope_apply", "positions", lambda a: ((a(_x()), a(np.arange(4.0))), {})),
+    ("rope_apply", "x", lambda a: ((a(np.ones((2, 4, 8), np.int64)), a(POSITIONS)), {})),
+    ("rope_apply", "x", lambda a: ((a(np.ones(8)), a(np.arange(1, dtype=np.int64))), {})),
+    ("rope_apply", "scaling", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": 2.0})),
+    ("alibi_slopes", "num_heads", lambda a: ((0,), {})),
+    ("alibi_slopes", "num_heads", lambda a: ((-3,), {})),
+    ("alibi_slopes", "num_heads", lambda a: ((2.5,), {})),
+    ("alibi_slopes", "num_heads", lambda a: ((True,), {})),
+    ("alibi_bias", "num_heads", lambda a: ((0, 4, 4), {})),
+    ("alibi_bias", "q_len", lambda a: ((4, -1, 4), {})),
+    ("alibi_bias", "k_len", lambda a: ((4, 2, -4), {})),
+    ("alibi_bias", "q_len", lambda a: ((4, 5, 4), {"causal": True})),
+    ("alibi_bias", "causal", lambda a: ((4, 2, 4), {"causal": "yes"})),
+    ("t5_bucket", "num_buckets", lambda a: ((a(POSITIONS),), {"num_buckets": 1, "bidirectional": False})),
+    ("t5_bucket", "num_buckets", lambda a: ((a(POSITIONS),), {"num_buckets": 3, "bidirectional": True})),
+    ("t5_bucket", "max_distance", lambda a: ((a(POSITIONS),), {"num_buckets": 32, "max_distance": 8})),
+    ("t5_bucket", "max_distance", lambda a: ((a(POSITIONS),), {"num_buckets": 32, "max_distance": 4})),
+    ("t5_bucket", "relative_position", lambda a: ((a(np.array([0.5, -1.5])),), {})),
+    ("t5_bucket", "num_buckets", lambda a: ((a(POSITIONS),), {"num_buckets": 32.0})),
+    ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.array([0, 4], np.int64))), {})),
+    ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.array([-1], np.int64))), {})),
+    ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.array([0.0]))), {})),
+    ("learned_absolute", "table", lambda a: ((a(np.ones(4)), a(np.array([0], np.int64))), {})),
+]
+
+
+def expect_rejection(op, parameter, run):
+    """``run()`` must raise ValueError/TypeError whose message names ``parameter``."""
+    try:
+        run()
+    except (ValueError, TypeError) as error:
+        if parameter not in str(error):
+            raise ConformanceFailure(f"{op}: the error does not name {parameter!r}: {type(error).__name__}: {error}") from error
+        return
+    raise ConformanceFailure(f"{op} accepted a bad {parameter} without raising ValueError/TypeError")
+
+
+OPS = sorted({case[0] for case in BAD_INPUTS})
+
+
+@pytest.mark.parametrize("op", [pytest.param(op, marks=conformance(op, "validation", "spec.validation")) for op in OPS])
+def test_validation(target, op):
+    """Every bad input of ``op`` in the corpus is rejected with the parameter named."""
+    for name, parameter, build in BAD_INPUTS:
+        if name == op:
+            args, kwargs = build(target.asarray)
+            expect_rejection(op, parameter, lambda: call_raw(target, op, *args, **kwargs))

@@ -26,8 +26,10 @@ STATUS_ORDER = ("fail", "error", "pass", "not provided", "unavailable")
 
 
 def pytest_configure(config):
-    names = split_target_option(config.getoption("--target"))
-    config.conformance_targets = [load_target(name) for name in names]
+    requested = config.getoption("--target")
+    config.conformance_targets = [load_target(name) for name in split_target_option(requested)]
+    # A target asked for by name that cannot be loaded fails the run; the default torch-cuda only skips.
+    config.conformance_required = bool(requested)
     config.conformance_records = []
 
 
@@ -155,6 +157,10 @@ def pytest_terminal_summary(terminalreporter, config):
     for op, family in rows:
         cells = [_merge(table[(op, family, t)]) if table.get((op, family, t)) else "-" for t in targets]
         tr.write_line(f"{op} · {family}".ljust(width) + "".join(c.ljust(w) for c, w in zip(cells, columns)))
+    if config.conformance_required:
+        for target in config.conformance_targets:
+            if target.unavailable:
+                tr.write_line(f"target {target.name} was requested but is {target.unavailable} (exit status 1)", red=True)
     failures = [r for r in records if r["status"] in ("fail", "error")]
     if failures:
         tr.write_line("")
@@ -164,18 +170,22 @@ def pytest_terminal_summary(terminalreporter, config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    path = session.config.getoption("--conformance-report")
+    config = session.config
+    unavailable = [t for t in config.conformance_targets if t.unavailable]
+    if config.conformance_required and unavailable and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = exitstatus = pytest.ExitCode.TESTS_FAILED
+    path = config.getoption("--conformance-report")
     if not path:
         return
     payload = {
         "targets": [
             {"name": t.name, "unavailable": t.unavailable, "array_api": t.array_api, "device": t.device,
              "dtypes": list(t.dtypes), "versions": t.versions}
-            for t in session.config.conformance_targets
+            for t in config.conformance_targets
         ],
         "python": sys.version.split()[0],
         "exit_status": int(exitstatus),
-        "results": session.config.conformance_records,
+        "results": config.conformance_records,
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,11 +13,12 @@ the oracle's own error (``ORACLE_ABS``, float64 double-double evaluation: ≤ 2 
 Trigonometric value (RoPE cos/sin, sinusoidal table), for pair i at position m, b = base,
 e_i = 2i/d, φ = m·θ_i:
   * θ̂_i = fl(b^fl(e_i)):  the exponent's rounding moves b^e by a factor b^(e·u) ≈ 1 + e·ln(b)·u,
-    pow adds ≤ 2u, so  |θ̂−θ|/θ ≤ (2 + e_i ln b)·u_ang.
-  * m̂ = m (exact below 2^24 in float32), φ̂ = fl(m̂·θ̂):  |φ̂ − φ| ≤ |φ|·(4 + e_i ln b)·u_ang
+    pow adds ≤ 2u;  θ̂_i = exp(−fl(e_i·fl(ln b))) (tensor2tensor, Meta): two roundings of the
+    argument e·ln b, exp adds ≤ 2u. Both:  |θ̂−θ|/θ ≤ (2 + 2 e_i ln b)·u_ang.
+  * m̂ = m (exact below 2^24 in float32), φ̂ = fl(m̂·θ̂):  |φ̂ − φ| ≤ |φ|·(4 + 2 e_i ln b)·u_ang
     (one more u for the product, one for m above 2^24).
   * cos/sin of φ̂ in t_ang: ≤ 2 u_ang absolute (≤ 1 ulp libm on values ≤ 1, plus a margin).
-  ⇒  trig_error = u_ang·(|φ|·(4 + e_i ln b) + 2)             [absolute, per cos or sin value]
+  ⇒  trig_error = u_ang·(|φ|·(4 + 2 e_i ln b) + 2)           [absolute, per cos or sin value]
 
 RoPE output component (x₁cos φ − x₂sin φ, or the other one), pair (x₁, x₂):
   the trig errors enter multiplied by |x₁| + |x₂|; casting cos/sin to t_out, two products and one
@@ -72,12 +73,12 @@ def angle_dtype(dtype: str) -> str:
 def trig_error(phase_abs, exponent, base: float, dtype: str):
     """Absolute error of one cos/sin value at |φ| = ``phase_abs`` for pair exponent e_i = ``exponent``."""
     u_ang = unit_roundoff(angle_dtype(dtype))
-    return u_ang * (np.abs(phase_abs) * (4 + exponent * math.log(base)) + 2)
+    return u_ang * (np.abs(phase_abs) * (4 + 2 * exponent * math.log(base)) + 2)
 
 
 def frequency_error(theta, exponent, base: float, dtype: str):
-    """Tolerance of θ_i = b^(−2i/d) in ``dtype``: relative (2 + e_i ln b)·u (see the module docstring)."""
-    return SAFETY * np.abs(theta) * (2 + exponent * math.log(base)) * unit_roundoff(dtype) + ORACLE_ABS * np.abs(theta)
+    """Tolerance of θ_i = b^(−2i/d) in ``dtype``: relative (2 + 2 e_i ln b)·u (see the module docstring)."""
+    return SAFETY * np.abs(theta) * (2 + 2 * exponent * math.log(base)) * unit_roundoff(dtype) + ORACLE_ABS * np.abs(theta)
 
 
 def sinusoidal_error(phase_abs, exponent, base: float, dtype: str):

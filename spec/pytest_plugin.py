@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+from _pytest.config.findpaths import determine_setup
 from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -41,6 +43,29 @@ def pytest_addoption(parser):
         metavar="PATH",
         help="write a JSON record per (target, op, property, dtype) to PATH",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Find the project's configuration as if ``--target PATH`` had never looked like a test path.
+
+    pytest picks its rootdir and ini file from the positional arguments *before* plugins add their
+    options, so ``--target /elsewhere/my_rope.py`` made it look in ``/elsewhere``. Now that the option
+    is known, the real positional arguments are; redo that one step with them.
+    """
+    ns = early_config.known_args_namespace
+    if not ns.target or early_config.inipath is not None or ns.inifilename or ns.rootdir:
+        return
+    rootpath, inipath, inicfg, _ = determine_setup(
+        inifile=None, override_ini=ns.override_ini, args=ns.file_or_dir, rootdir_cmd_arg=None,
+        invocation_dir=early_config.invocation_params.dir,
+    )
+    if inipath is None:
+        return
+    early_config._rootpath, early_config._inipath, early_config._inicfg = rootpath, inipath, inicfg
+    early_config._inicache.clear()
+    ns.confcutdir = str(inipath.parent)
+    args[:] = [*early_config.getini("addopts"), *args]
 
 
 def pytest_configure(config):

@@ -36,6 +36,12 @@ class Target:
     dtypes: tuple[str, ...] = ("float64", "float32")
     versions: dict[str, str] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return f"Target({self.name!r})"
+
+    def _repr_pretty_(self, printer, cycle):  # Hypothesis prints failing examples with this
+        printer.text(repr(self))
+
     def provides(self, op: str) -> bool:
         return self.module is not None and callable(getattr(self.module, op, None))
 

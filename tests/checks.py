@@ -73,7 +73,8 @@ def _note(error: np.ndarray, tolerance: np.ndarray) -> None:
     """Keep the worst error/tolerance ratio seen by this test for the report."""
     if error.size == 0:
         return
-    ratio = error / np.maximum(tolerance, np.finfo(np.float64).tiny)
+    with np.errstate(over="ignore"):
+        ratio = error / np.maximum(tolerance, np.finfo(np.float64).tiny)
     worst = int(np.argmax(ratio))
     if ratio.flat[worst] >= RECORD.get("ratio", -1.0):
         RECORD.update(ratio=float(ratio.flat[worst]), max_error=float(error.flat[worst]), tolerance=float(tolerance.flat[worst]))
@@ -95,12 +96,13 @@ def assert_within(observed, expected, tolerance, *, what: str, how: str, context
     bad = ~(error <= tolerance)
     if not bad.any():
         return
-    ratio = np.where(bad, error / np.maximum(tolerance, np.finfo(np.float64).tiny), -1.0)
+    with np.errstate(over="ignore"):
+        ratio = np.where(bad, error / np.maximum(tolerance, np.finfo(np.float64).tiny), -1.0)
     index = np.unravel_index(int(np.argmax(ratio)), observed.shape)
     lines = [
         f"{what}: {int(bad.sum())} of {bad.size} entries outside tolerance; worst at index {tuple(int(i) for i in index)}:",
-        f"  observed  {observed[index]!r}",
-        f"  expected  {expected[index]!r}",
+        f"  observed  {float(observed[index])!r}",
+        f"  expected  {float(expected[index])!r}",
         f"  error     {error[index]:.3e}",
         f"  tolerance {tolerance[index]:.3e}  ({how})",
     ]
@@ -130,6 +132,7 @@ def _fail(lines: list[str], index: tuple, context: dict | None, **facts) -> None
     counterexample = {"index": [int(i) for i in index], **facts}
     for name, values in (context or {}).items():
         shown = values(index) if callable(values) else np.asarray(values)[index]
+        shown = shown.item() if isinstance(shown, np.generic) else shown
         lines.append(f"  {name} = {shown!r}")
         counterexample[name] = shown.tolist() if hasattr(shown, "tolist") else shown
     RECORD["counterexample"] = counterexample

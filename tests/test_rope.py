@@ -18,7 +18,7 @@ from spec.phases import pair_exponents, phase_magnitudes, reduced_phases
 from tests.checks import as_array, assert_exact, assert_true, assert_within, call, call_raw, conformance, dtype_of
 from tests.strategies import bases, even_dims, positions, rope_cases
 
-MODEL = "error_model.rope_error: 2·af·(|x₁|+|x₂|)·(u_ang(|mθ|(4+e·ln b)+2) + 4u_out)"
+MODEL = "error_model.rope_error: 2·af·(|x₁|+|x₂|)·(u_ang(|mθ|(4+2e·ln b)+2) + 4u_out)"
 
 
 def rotate(target, dtype, case, x, at, **overrides):

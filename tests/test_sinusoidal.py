@@ -18,7 +18,7 @@ from spec.phases import pair_exponents, phase_magnitudes, reduced_phases
 from tests.checks import as_array, assert_within, call_raw, conformance, dtype_of
 from tests.strategies import bases, even_dims, positions
 
-MODEL = "error_model.sinusoidal_error: 2·(u_ang(|pω|(4+e·ln b)+2) + u_out)"
+MODEL = "error_model.sinusoidal_error: 2·(u_ang(|pω|(4+2e·ln b)+2) + u_out)"
 
 
 @st.composite

@@ -17,7 +17,7 @@ def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_dist
     else:
         offset = np.zeros_like(rel)
         n = np.maximum(-rel, 0)
-    max_exact = buckets // 4
+    max_exact = max(buckets // 4, 1)
     steps = np.log(np.maximum(n, max_exact) / max_exact) / np.log(max_distance / max_exact) * (buckets - max_exact)
     large = np.minimum(max_exact + steps.astype(np.int64), buckets - 1)
     return offset + np.where(n < max_exact, n, large)

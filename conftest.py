@@ -66,18 +66,59 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(autouse=True)
-def _conformance_gate(request):
-    """Skip a property whose target is unavailable or lacks the op; reset the per-test record."""
+def _fresh_record():
+    """Each test starts with an empty record of its worst error, dtype and counterexample."""
     checks.RECORD.clear()
-    marker = request.node.get_closest_marker("conformance")
-    if marker is None or "target" not in request.fixturenames:
-        return
-    target = request.getfixturevalue("target")
-    if target.unavailable:
-        pytest.skip(target.unavailable)
-    op = marker.kwargs["op"]
-    if not target.provides(op):
-        pytest.skip(f"not provided: {op}")
+
+
+def _conformance(item):
+    """(marker, target) when ``item`` is a conformance property run on a target, else None."""
+    marker = item.get_closest_marker("conformance")
+    callspec = getattr(item, "callspec", None)
+    if marker is None or callspec is None or "target" not in callspec.params:
+        return None
+    return marker, callspec.params["target"]
+
+
+def _record(item, status: str, message: str = "", **facts) -> dict:
+    marker, target = _conformance(item)
+    record = {
+        "target": target.name,
+        "op": marker.kwargs["op"],
+        "family": marker.kwargs["family"],
+        "property": item.originalname,
+        "derivation": marker.kwargs.get("derivation", ""),
+        "dtype": item.callspec.params.get("dtype") or checks.RECORD.get("dtype", ""),
+        "status": status,
+        "max_error": checks.RECORD.get("max_error"),
+        "tolerance": checks.RECORD.get("tolerance"),
+        "counterexample": None,
+        "reproduce": None,
+        "message": message,
+        **facts,
+    }
+    item.config.conformance_records.append(record)
+    return record
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Settle "unavailable" and "not provided" at collection: recorded for the report, never run."""
+    runnable, settled = [], []
+    for item in items:
+        found = _conformance(item)
+        if found is not None:
+            marker, target = found
+            op = marker.kwargs["op"]
+            if target.unavailable or not target.provides(op):
+                status = "unavailable" if target.unavailable else "not provided"
+                _record(item, status, target.unavailable or f"not provided: {op}")
+                settled.append(item)
+                continue
+        runnable.append(item)
+    if settled:
+        config.hook.pytest_deselected(items=settled)
+        items[:] = runnable
 
 
 def _reproduce(item) -> str:
@@ -92,47 +133,23 @@ def _reproduce(item) -> str:
     return prefix + " ".join(command)
 
 
-def _status(report) -> str:
-    if report.passed:
-        return "pass"
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        return "unavailable" if "unavailable" in reason else "not provided"
-    return "fail" if report.conformance_failure else "error"
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    marker = item.get_closest_marker("conformance")
-    callspec = getattr(item, "callspec", None)
-    if marker is None or callspec is None or "target" not in callspec.params:
+    if _conformance(item) is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return report
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        report.conformance_failure = call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
-        target = callspec.params["target"]
-        record = {
-            "target": target.name,
-            "op": marker.kwargs["op"],
-            "family": marker.kwargs["family"],
-            "property": item.originalname,
-            "derivation": marker.kwargs.get("derivation", ""),
-            "dtype": callspec.params.get("dtype", checks.RECORD.get("dtype", "")),
-            "status": _status(report),
-            "max_error": checks.RECORD.get("max_error"),
-            "tolerance": checks.RECORD.get("tolerance"),
-            "counterexample": None,
-            "reproduce": None,
-            "message": "",
-        }
-        if report.failed:
-            record["reproduce"] = _reproduce(item)
-            record["counterexample"] = checks.RECORD.get("counterexample")
-            record["message"] = str(call.excinfo.value).splitlines()[0][:500] if call.excinfo else ""
-            report.sections.append(("reproduce", record["reproduce"]))
-        elif report.skipped:
-            record["message"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-        item.config.conformance_records.append(record)
+    if report.passed:
+        _record(item, "pass")
+    elif report.skipped:  # NotImplementedError for a feature: checks.call_raw skipped it
+        _record(item, "not provided", report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
+    else:
+        violated = call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
+        record = _record(
+            item, "fail" if violated else "error",
+            str(call.excinfo.value).splitlines()[0][:500] if call.excinfo else "",
+            reproduce=_reproduce(item), counterexample=checks.RECORD.get("counterexample"),
+        )
+        report.sections.append(("reproduce", record["reproduce"]))
     return report
 
 
@@ -144,7 +161,7 @@ def pytest_terminal_summary(terminalreporter, config):
     records = config.conformance_records
     if not records:
         return
-    targets = list(dict.fromkeys(r["target"] for r in records))
+    targets = [t.name for t in config.conformance_targets]
     table = defaultdict(set)
     for r in records:
         table[(r["op"], r["family"], r["target"])].add(r["status"])
@@ -172,7 +189,9 @@ def pytest_terminal_summary(terminalreporter, config):
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     unavailable = [t for t in config.conformance_targets if t.unavailable]
-    if config.conformance_required and unavailable and exitstatus == pytest.ExitCode.OK:
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and config.conformance_records:
+        session.exitstatus = exitstatus = pytest.ExitCode.OK  # every selected property was settled as not provided
+    if config.conformance_required and unavailable and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = exitstatus = pytest.ExitCode.TESTS_FAILED
     path = config.getoption("--conformance-report")
     if not path:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from spec import validation
+from spec.protocol import OPS
 
 
 class ArrayBackend:
@@ -24,6 +25,10 @@ class ArrayBackend:
         self.xp = xp
         self.device = device
         self.float_dtype = float_dtype
+
+    def ops(self) -> tuple:
+        """The protocol's ops as bound methods, in ``spec.protocol.OPS`` order."""
+        return tuple(getattr(self, op) for op in OPS)
 
     # --- helpers ----------------------------------------------------------------------------------
     def _angle_dtype(self, dtype):

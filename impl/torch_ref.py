@@ -8,11 +8,4 @@ ARRAY_API = "torch"
 DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 
-_backend = ArrayBackend(xp, device=DEVICE, float_dtype=xp.float32)
-sinusoidal = _backend.sinusoidal
-rope_frequencies = _backend.rope_frequencies
-rope_apply = _backend.rope_apply
-alibi_slopes = _backend.alibi_slopes
-alibi_bias = _backend.alibi_bias
-t5_bucket = _backend.t5_bucket
-learned_absolute = _backend.learned_absolute
+(sinusoidal, rope_frequencies, rope_apply, alibi_slopes, alibi_bias, t5_bucket, learned_absolute) = ArrayBackend(xp, device=DEVICE, float_dtype=xp.float32).ops()

@@ -99,3 +99,23 @@ def test_missing_ops_are_not_provided_and_requested_unavailable_target_fails(tmp
     assert "not provided" in output
     code, output = run_gate("--target", tmp_path / "absent.py", "-m", "conformance", "tests/test_t5.py")
     assert code == 1 and "requested but is unavailable" in output, output
+
+
+def test_readme_example_target_passes(tmp_path):
+    """The README's minimal target is runnable as written: conformant where it provides, "not provided" elsewhere."""
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```python\n# my_rope.py", 1)[1].split("```", 1)[0]
+    mine, report = tmp_path / "my_rope.py", tmp_path / "report.json"
+    mine.write_text("# my_rope.py" + example)
+    code, output = run_gate("--target", mine, "-m", "conformance", "--conformance-report", report,
+                            "tests/test_rope.py", "tests/test_validation.py")
+    assert code == 0, output
+    statuses = {(r["op"], r["status"]) for r in json.loads(report.read_text())["results"]}
+    assert ("rope_apply", "pass") in statuses and ("rope_apply", "not provided") in statuses
+    assert not {status for _, status in statuses} & {"fail", "error"}
+
+
+def test_ci_runs_the_readme_test_command():
+    readme_commands = [line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().split("```bash\n", 1)[1].split("```")[0].splitlines()]
+    assert len(readme_commands) == 2
+    assert readme_commands[1] in (ROOT / ".ci" / "run").read_text()

@@ -7,6 +7,9 @@ Tolerances: ``spec.error_model.rope_*`` (unit roundoff × |x| × (1 + |mθ|) × 
 from __future__ import annotations
 
 import numpy as np
+from dataclasses import replace
+
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -18,6 +21,8 @@ from spec.phases import pair_exponents, phase_magnitudes, reduced_phases
 from tests.checks import as_array, assert_exact, assert_true, assert_within, call, call_raw, conformance, dtype_of
 from tests.strategies import bases, even_dims, positions, rope_cases
 
+#: Layouts are pytest parameters, not drawn: a target without one is "not provided" for it alone.
+ROPE_LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
 MODEL = "error_model.rope_error: 2·af·(|x₁|+|x₂|)·(u_ang(|mθ|(4+2e·ln b)+2) + 4u_out)"
 
 
@@ -70,9 +75,11 @@ def score_tolerance(case, q, k, m, n, dtype):
 
 
 @conformance("rope_apply", "oracle", derivation="spec.rope.rope_apply")
+@ROPE_LAYOUTS
 @given(case=rope_cases())
-def test_rope_matches_oracle(target, dtype, case):
+def test_rope_matches_oracle(target, dtype, layout, case):
     """R(m)x against the exact rotation: catches a consistent wrong direction or offset."""
+    case = replace(case, layout=layout)
     x = case.vectors(dtype)
     observed = rotate(target, dtype, case, x, case.positions)
     expected = rope.rope_apply(x, case.positions, base=case.base, layout=case.layout, rotary_dim=case.rotary_dim)
@@ -81,9 +88,11 @@ def test_rope_matches_oracle(target, dtype, case):
 
 
 @conformance("rope_apply", "relative", derivation=proofs.RELATIVE.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_len=8), keys=positions(max_len=8))
-def test_rope_scores_match_relative_rotation(target, dtype, case, keys):
+def test_rope_scores_match_relative_rotation(target, dtype, layout, case, keys):
     """⟨f(q,m), f(k,n)⟩ = qᵀR(n−m)k with R₂ from proofs.rope (relative_score), for all query × key pairs."""
+    case = replace(case, layout=layout)
     q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
     rd, m = case.rotary_dim, case.positions
     observed = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, keys), case.layout, rd)
@@ -95,9 +104,11 @@ def test_rope_scores_match_relative_rotation(target, dtype, case, keys):
 
 
 @conformance("rope_apply", "relative", derivation=proofs.RELATIVE.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_len=8), keys=positions(max_len=8), shift=st.integers(1, 2**20))
-def test_rope_scores_shift_invariant(target, dtype, case, keys, shift):
+def test_rope_scores_shift_invariant(target, dtype, layout, case, keys, shift):
     """⟨f(q,m), f(k,n)⟩ = ⟨f(q,m+t), f(k,n+t)⟩: purely relational, no oracle involved."""
+    case = replace(case, layout=layout)
     q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
     rd, m = case.rotary_dim, case.positions
     before = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, keys), case.layout, rd)
@@ -108,9 +119,11 @@ def test_rope_scores_shift_invariant(target, dtype, case, keys, shift):
 
 
 @conformance("rope_apply", "norm", derivation=proofs.ORTHOGONAL.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases())
-def test_rope_preserves_norm(target, dtype, case):
+def test_rope_preserves_norm(target, dtype, layout, case):
     """‖f(x,m)‖ = ‖x‖ on the rotary dims (R orthogonal); an angle error cannot hide here."""
+    case = replace(case, layout=layout)
     x = case.vectors(dtype)
     rd = case.rotary_dim
     x1, x2 = split_pairs(x, case.layout, rd)
@@ -123,9 +136,11 @@ def test_rope_preserves_norm(target, dtype, case):
 
 
 @conformance("rope_apply", "identity", derivation=proofs.IDENTITY.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_position=0))
-def test_rope_position_zero_is_identity(target, dtype, case):
+def test_rope_position_zero_is_identity(target, dtype, layout, case):
     """f(x, 0) = x (R(0) = I): catches an offset position."""
+    case = replace(case, layout=layout)
     x = case.vectors(dtype)
     observed = rotate(target, dtype, case, x, case.positions)
     assert_within(observed, x, component_tolerance(case, x, case.positions, dtype), what="f(x, 0) vs x", how=MODEL,
@@ -133,9 +148,11 @@ def test_rope_position_zero_is_identity(target, dtype, case):
 
 
 @conformance("rope_apply", "composition", derivation=proofs.COMPOSITION.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_position=2**20), data=st.data())
-def test_rope_composition(target, dtype, case, data):
+def test_rope_composition(target, dtype, layout, case, data):
     """f(f(x,a), b) = f(x, a+b) (R(a)R(b) = R(a+b))."""
+    case = replace(case, layout=layout)
     a = case.positions
     b = data.draw(positions(min_len=len(a), max_len=len(a), max_position=2**20), label="b")
     x = case.vectors(dtype)
@@ -163,9 +180,11 @@ def test_rope_layouts_related_by_permutation(target, dtype, case):
 
 
 @conformance("rope_apply", "partial", derivation=proofs.PARTIAL.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_dim=128))
-def test_rope_partial_rotary_passes_through(target, dtype, case):
+def test_rope_partial_rotary_passes_through(target, dtype, layout, case):
     """Dims past rotary_dim are copied exactly; the first rotary_dim equal rope_apply of that slice alone."""
+    case = replace(case, layout=layout)
     assume(case.rotary_dim < case.head_dim)
     x = case.vectors(dtype)
     rd = case.rotary_dim
@@ -177,9 +196,11 @@ def test_rope_partial_rotary_passes_through(target, dtype, case):
 
 
 @conformance("rope_apply", "long-term decay", derivation=proofs.LONG_TERM_DECAY.name)
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_dim=64), keys=positions(max_len=12))
-def test_rope_long_term_decay_bound(target, dtype, case, keys):
+def test_rope_long_term_decay_bound(target, dtype, layout, case, keys):
     """|⟨f(q,m), f(k,n)⟩| ≤ max|h_{i+1} − h_i|·Σ|S_{i+1}|, h_i = q̃_i·conj(k̃_i) (RoFormer §3.4.3)."""
+    case = replace(case, layout=layout)
     seq = min(len(case.positions), len(keys))
     m, n = case.positions[:seq], keys[:seq]
     q, k = case.vectors(dtype, 0, seq=seq), case.vectors(dtype, 1, seq=seq)
@@ -194,9 +215,11 @@ def test_rope_long_term_decay_bound(target, dtype, case, keys):
 
 
 @conformance("rope_apply", "structure", derivation="spec.protocol.rope_apply")
+@ROPE_LAYOUTS
 @given(case=rope_cases(max_dim=32, max_len=4))
-def test_rope_does_not_modify_input(target, dtype, case):
+def test_rope_does_not_modify_input(target, dtype, layout, case):
     """x is never modified in place."""
+    case = replace(case, layout=layout)
     x = case.vectors(dtype)
     native = target.asarray(x, dtype)
     call_raw(target, "rope_apply", native, target.asarray(case.positions), base=case.base, layout=case.layout, rotary_dim=case.rotary_dim)

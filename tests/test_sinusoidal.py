@@ -7,6 +7,7 @@ each entry's tolerance is ``spec.error_model.sinusoidal_error`` of that dtype at
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from spec.phases import pair_exponents, phase_magnitudes, reduced_phases
 from tests.checks import as_array, assert_within, call_raw, conformance, dtype_of
 from tests.strategies import bases, even_dims, positions
 
+#: Layouts are pytest parameters, not drawn: a target without one is "not provided" for it alone.
+SINUSOIDAL_LAYOUTS = pytest.mark.parametrize("layout", ["interleaved", "concat"])
 MODEL = "error_model.sinusoidal_error: 2·(u_ang(|pω|(4+2e·ln b)+2) + u_out)"
 
 
@@ -27,7 +30,6 @@ def tables(draw, max_len=16, max_position=2**21 + 3):
         "positions": draw(positions(max_len=max_len, max_position=max_position)),
         "dim": draw(even_dims()),
         "base": draw(bases()),
-        "layout": draw(st.sampled_from(("interleaved", "concat"))),
     }
 
 
@@ -43,23 +45,25 @@ def pair_tolerance(at, dim, base, dtype):
 
 
 @conformance("sinusoidal", "oracle", derivation="spec.sinusoidal.sinusoidal")
+@SINUSOIDAL_LAYOUTS
 @given(case=tables())
-def test_sinusoidal_matches_oracle(target, case):
-    observed, dtype = table(target, case["positions"], case["dim"], case["base"], case["layout"])
-    expected = sinusoidal.sinusoidal(case["positions"], case["dim"], base=case["base"], layout=case["layout"])
+def test_sinusoidal_matches_oracle(target, layout, case):
+    observed, dtype = table(target, case["positions"], case["dim"], case["base"], layout)
+    expected = sinusoidal.sinusoidal(case["positions"], case["dim"], base=case["base"], layout=layout)
     pair = pair_tolerance(case["positions"], case["dim"], case["base"], dtype)
     tolerance = np.empty_like(expected)
-    first, second = pair_indices(case["layout"], case["dim"])
+    first, second = pair_indices(layout, case["dim"])
     tolerance[:, first] = tolerance[:, second] = pair
     assert_within(observed, expected, tolerance, what="PE vs oracle", how=MODEL,
                   context={"position": lambda i: case["positions"][i[0]]})
 
 
 @conformance("sinusoidal", "shift", derivation=proofs.SHIFT.name)
+@SINUSOIDAL_LAYOUTS
 @given(case=tables(max_position=2**20), shift=st.integers(-64, 2**20))
-def test_sinusoidal_shift_is_linear(target, case, shift):
+def test_sinusoidal_shift_is_linear(target, layout, case, shift):
     """PE(p+k) = M(kω)·PE(p) per frequency, M from proofs.sinusoidal (Vaswani §3.5)."""
-    p, dim, base, layout = case["positions"], case["dim"], case["base"], case["layout"]
+    p, dim, base = case["positions"], case["dim"], case["base"]
     shifted = np.abs(p + shift)  # keep positions non-negative; k = |p+shift| − p per row
     k = shifted - p
     now, dtype = table(target, p, dim, base, layout)
@@ -76,11 +80,12 @@ def test_sinusoidal_shift_is_linear(target, case, shift):
 
 
 @conformance("sinusoidal", "relative", derivation=proofs.DOT.name)
+@SINUSOIDAL_LAYOUTS
 @given(case=tables(max_len=12))
-def test_sinusoidal_dot_depends_on_difference(target, case):
+def test_sinusoidal_dot_depends_on_difference(target, layout, case):
     """PE(p)·PE(q) = Σ_i cos((p−q)ω_i) for every pair of rows: relative only and even in p − q."""
     p, dim, base = case["positions"], case["dim"], case["base"]
-    observed_table, dtype = table(target, p, dim, base, case["layout"])
+    observed_table, dtype = table(target, p, dim, base, layout)
     observed = observed_table @ observed_table.T
     expected = proofs.pair_dot()(reduced_phases(p[:, None] - p[None, :], dim, base)).sum(-1)
     entry = pair_tolerance(p, dim, base, dtype)
@@ -90,11 +95,12 @@ def test_sinusoidal_dot_depends_on_difference(target, case):
 
 
 @conformance("sinusoidal", "norm", derivation=proofs.NORM.name)
+@SINUSOIDAL_LAYOUTS
 @given(case=tables())
-def test_sinusoidal_norm(target, case):
+def test_sinusoidal_norm(target, layout, case):
     """‖PE(p)‖² = dim/2 (sin² + cos² = 1 per pair)."""
     p, dim, base = case["positions"], case["dim"], case["base"]
-    observed_table, dtype = table(target, p, dim, base, case["layout"])
+    observed_table, dtype = table(target, p, dim, base, layout)
     observed = (observed_table**2).sum(-1)
     tolerance = 2 * (2 * error_model.unit_roundoff(error_model.angle_dtype(dtype)) + error_model.unit_roundoff(dtype)) * dim
     assert_within(observed, dim / 2 * proofs.pair_norm_sq(), tolerance, what="‖PE(p)‖² vs dim/2",

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-ZOO = sorted(str(path.relative_to(TESTS.parent)) for path in (TESTS / "zoo").glob("*.py"))
+# Files starting with "_" are shared helpers (tests/zoo/_textbook.py), not zoo members.
+ZOO = sorted(str(path.relative_to(TESTS.parent)) for path in (TESTS / "zoo").glob("*.py") if not path.name.startswith("_"))
 INDEPENDENT = "tests/independent/complex_rope.py"
 
 

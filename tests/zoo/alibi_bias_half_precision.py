@@ -5,23 +5,13 @@ Caught by the ALiBi bias property after row normalisation at long k_len (no long
 import numpy as np
 
 from spec import validation
-
-
-def _series(n):
-    return 2.0 ** (-8.0 * np.arange(1, n + 1) / n)
-
-
-def _slopes(n):
-    p = 1 << (n.bit_length() - 1)
-    return np.concatenate([_series(p), _series(2 * p)[0::2][: n - p]])
+from tests.zoo import _textbook as textbook
 
 
 def alibi_bias(num_heads, q_len, k_len, *, causal=True):
     validation.alibi_bias_args(num_heads, q_len, k_len, causal)
-    queries = np.arange(k_len - q_len, k_len)
-    distance = (queries[:, None] - np.arange(k_len)[None, :]).astype(np.float64)
-    slopes = _slopes(num_heads)[:, None, None]
+    slopes, distance = textbook.slopes(num_heads), textbook.distance(q_len, k_len)
     if not causal:
-        return -slopes * np.abs(distance)
-    keys = slopes.astype(np.float16) * np.arange(k_len, dtype=np.float16)
+        return textbook.bias_from_distance(slopes, distance, causal)
+    keys = slopes[:, None, None].astype(np.float16) * np.arange(k_len, dtype=np.float16)
     return np.where(distance >= 0, keys, -np.inf).astype(np.float32)

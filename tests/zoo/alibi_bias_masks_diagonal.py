@@ -4,14 +4,12 @@ Caught by the ALiBi mask-alignment and self-attention (q_len = k_len) properties
 
 import numpy as np
 
-from impl.numpy_ref import alibi_slopes
+from impl import numpy_ref
 from spec import validation
+from tests.zoo import _textbook as textbook
 
 
 def alibi_bias(num_heads, q_len, k_len, *, causal=True):
     validation.alibi_bias_args(num_heads, q_len, k_len, causal)
-    distance = (np.arange(k_len - q_len, k_len)[:, None] - np.arange(k_len)[None, :]).astype(np.float64)
-    slopes = alibi_slopes(num_heads)[:, None, None]
-    if not causal:
-        return -slopes * np.abs(distance)
-    return np.where(distance > 0, -slopes * distance, -np.inf)
+    distance = textbook.distance(q_len, k_len)
+    return textbook.bias_from_distance(numpy_ref.alibi_slopes(num_heads), distance, causal, visible=np.greater)

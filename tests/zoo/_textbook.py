@@ -1,0 +1,112 @@
+"""The correct textbook pieces that zoo members share, in plain NumPy (not a zoo member itself).
+
+Each member is "this textbook, except one line": it calls these pieces and writes its bug in its own code.
+Arguments are validated by the member (``spec.validation``) before any piece is called.
+"""
+
+import numpy as np
+
+
+# --- sinusoidal and RoPE ----------------------------------------------------------------------------
+
+def angle_dtype(x):
+    """The dtype RoPE angles are computed in for x: float64 for float64 x, else float32."""
+    return np.float64 if x.dtype == np.float64 else np.float32
+
+
+def inv_freq(dim, base, dtype):
+    """ω_i = base^(−2i/dim), i = 0 … dim/2 − 1, in ``dtype``."""
+    return 1.0 / np.asarray(base, dtype=dtype) ** (np.arange(0, dim, 2, dtype=dtype) / dim)
+
+
+def angles(positions, inv_freq):
+    """``[len(positions), len(inv_freq)]`` angles p·ω_i, in the dtype of inv_freq."""
+    return positions.astype(inv_freq.dtype)[:, None] * inv_freq[None, :]
+
+
+def cos_sin(angles, dtype):
+    """cos and sin of the angles, cast to ``dtype``."""
+    return np.cos(angles).astype(dtype), np.sin(angles).astype(dtype)
+
+
+def rope_cos_sin(x, positions, base, rotary_dim):
+    """The RoPE cos/sin cache for x: angles in ``angle_dtype(x)``, cast to x's dtype."""
+    return cos_sin(angles(positions, inv_freq(rotary_dim, base, angle_dtype(x))), x.dtype)
+
+
+def pair_slices(layout, rotary_dim):
+    """The (first, second) coordinates of each rotated pair: (i, i + rd/2) for "half", (2i, 2i+1) for "interleaved"."""
+    if layout == "half":
+        return slice(0, rotary_dim // 2), slice(rotary_dim // 2, rotary_dim)
+    return slice(0, rotary_dim, 2), slice(1, rotary_dim, 2)
+
+
+def rotate(x, cos, sin, layout, rotary_dim):
+    """R(m)x as a new array: each pair (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin); dims past rotary_dim copied."""
+    first, second = pair_slices(layout, rotary_dim)
+    x1, x2 = x[..., first], x[..., second]
+    out = x.copy()
+    out[..., first] = x1 * cos - x2 * sin
+    out[..., second] = x2 * cos + x1 * sin
+    return out
+
+
+def table(first, second, layout):
+    """Sinusoidal table from its two halves: [first | second] for "concat", alternating columns for "interleaved"."""
+    if layout == "concat":
+        return np.concatenate([first, second], axis=-1)
+    return np.stack([first, second], axis=-1).reshape(len(first), 2 * first.shape[-1])
+
+
+# --- ALiBi ----------------------------------------------------------------------------------------
+
+def series(n):
+    """The geometric slopes 2^(−8h/n), h = 1 … n (all of ALiBi's slopes when n is a power of two)."""
+    return 2.0 ** (-8.0 * np.arange(1, n + 1) / n)
+
+
+def slopes(n, series=series):
+    """ALiBi slopes: ``series(p)`` for the largest power of two p ≤ n, then every other slope of ``series(2p)``."""
+    p = 1 << (n.bit_length() - 1)
+    return np.concatenate([series(p), series(2 * p)[0::2][: n - p]])
+
+
+def distance(q_len, k_len):
+    """i − j as float64 ``[q_len, k_len]``, query i at absolute position k_len − q_len + i."""
+    queries = np.arange(k_len - q_len, k_len)
+    return (queries[:, None] - np.arange(k_len)[None, :]).astype(np.float64)
+
+
+def bias_from_distance(slopes, distance, causal, *, visible=np.greater_equal):
+    """``[heads, q, k]``: −m·|i−j| if not causal; else −m·(i−j) where ``visible(i − j, 0)``, −inf elsewhere."""
+    slopes = slopes[:, None, None]
+    if not causal:
+        return -slopes * np.abs(distance)
+    return np.where(visible(distance, 0), -slopes * distance, -np.inf)
+
+
+# --- T5 -------------------------------------------------------------------------------------------
+
+def log_bucket(max_exact, steps, buckets):
+    """The log-region bucket: max_exact + ⌊steps⌋, capped at the last bucket."""
+    return np.minimum(max_exact + steps.astype(np.int64), buckets - 1)
+
+
+def bucket(relative_position, bidirectional, buckets, max_distance, *, exact=lambda buckets: buckets // 2,
+           log_bucket=log_bucket):
+    """The mesh-tensorflow bucket of ``relative_position`` (key − query) among ``buckets`` (validated num_buckets).
+
+    ``exact(buckets)`` gives max_exact from the buckets left for one sign; ``log_bucket(max_exact, steps, buckets)``
+    turns the fractional log-region coordinate ``steps`` into a bucket.
+    """
+    rel = np.asarray(relative_position, dtype=np.int64)
+    if bidirectional:
+        buckets //= 2
+        offset = np.where(rel > 0, buckets, 0)
+        n = np.abs(rel)
+    else:
+        offset = np.zeros_like(rel)
+        n = np.maximum(-rel, 0)
+    max_exact = exact(buckets)
+    steps = np.log(np.maximum(n, max_exact) / max_exact) / np.log(max_distance / max_exact) * (buckets - max_exact)
+    return offset + np.where(n < max_exact, n, log_bucket(max_exact, steps, buckets))

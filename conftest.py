@@ -36,7 +36,7 @@ def pytest_configure(config):
 def pytest_report_header(config):
     from hypothesis import settings
 
-    lines = [f"conformance: hypothesis profile {settings._current_profile!r}"]
+    lines = [f"conformance: hypothesis profile {settings.get_current_profile_name()!r}"]
     for target in config.conformance_targets:
         if target.unavailable:
             lines.append(f"  target {target.name}: {target.unavailable}")
@@ -125,7 +125,7 @@ def _reproduce(item) -> str:
     from hypothesis import settings
 
     target = item.callspec.params["target"]
-    command = ["pytest", shlex.quote(item.nodeid), "--target", shlex.quote(target.name), f"--hypothesis-profile={settings._current_profile}"]
+    command = ["pytest", shlex.quote(item.nodeid), "--target", shlex.quote(target.name), f"--hypothesis-profile={settings.get_current_profile_name()}"]
     seed = item.config.getoption("hypothesis_seed", None)
     if seed is not None:
         command.append(f"--hypothesis-seed={seed}")

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", max_examples=12, derandomize=True, database=None, **_COMMON)
-settings.register_profile("dev", max_examples=20, **_COMMON)
+settings.register_profile("dev", max_examples=12, **_COMMON)
 settings.register_profile("thorough", max_examples=500, **_COMMON)
 settings.register_profile(
     "kill-matrix", max_examples=4, derandomize=True, database=None,

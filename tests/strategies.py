@@ -22,8 +22,8 @@ COMMON_BASES = (10000.0, 500000.0, 1000000.0, 10.0, 1e7)
 
 
 def bases():
-    """10 … 10^7: the usual values and log-uniform others."""
-    return st.one_of(st.sampled_from(COMMON_BASES), st.floats(1.0, 7.0).map(lambda e: float(10.0**e)))
+    """10 … 10^7: the usual values and a log-uniform grid of 601 others (cheaper to draw than floats)."""
+    return st.one_of(st.sampled_from(COMMON_BASES), st.integers(100, 700).map(lambda k: float(10.0 ** (k / 100))))
 
 
 def positions(max_len: int = 12, max_position: int = MAX_POSITION, min_len: int = 1):

@@ -20,10 +20,12 @@ INDEPENDENT = "tests/independent/complex_rope.py"
 
 
 def run_gate(*args, cwd=ROOT):
-    """Run pytest as a user would; returns (exit code, combined output)."""
+    """Run pytest as a user would (few examples: these tests check the gate, not the target).
+
+    Returns (exit code, combined output)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *map(str, args)],
-                            cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=kill-matrix", *map(str, args)]
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     return result.returncode, result.stdout + result.stderr
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from impl import scaling as scaling_module
 from spec import validation
 from spec.protocol import OPS
 
@@ -36,13 +37,10 @@ class ArrayBackend:
         return xp.float64 if dtype == xp.float64 else xp.float32
 
     def _inv_freq(self, dim: int, base: float, dtype):
-        xp = self.xp
-        exponent = xp.arange(0, dim, 2, dtype=dtype, device=self.device) / dim
-        return 1.0 / (xp.asarray(base, dtype=dtype, device=self.device) ** exponent)
+        return scaling_module.frequencies(self.xp, dtype, self.device, dim, base, None, None)[0]
 
-    def _angles(self, positions, dim: int, base: float, dtype):
-        xp = self.xp
-        return xp.astype(positions, dtype)[:, None] * self._inv_freq(dim, base, dtype)[None, :]
+    def _angles(self, positions, inv_freq):
+        return self.xp.astype(positions, inv_freq.dtype)[:, None] * inv_freq[None, :]
 
     @staticmethod
     def _merge_pairs(xp, first, second, layout: str):
@@ -55,18 +53,20 @@ class ArrayBackend:
     def sinusoidal(self, positions, dim, *, base=10000.0, layout="interleaved"):
         dim, base, layout = validation.sinusoidal_args(positions, dim, base, layout)
         xp = self.xp
-        angles = self._angles(positions, dim, base, self.float_dtype)
+        angles = self._angles(positions, self._inv_freq(dim, base, self.float_dtype))
         return self._merge_pairs(xp, xp.sin(angles), xp.cos(angles), layout)
 
     def rope_frequencies(self, rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
-        dim, base = validation.rope_frequencies_args(rotary_dim, base, scaling, seq_len)
-        return self._inv_freq(dim, base, self.float_dtype), 1.0
+        dim, base, config = validation.scaled_rope_frequencies_args(rotary_dim, base, scaling, seq_len)
+        return scaling_module.frequencies(self.xp, self.float_dtype, self.device, dim, base, config, seq_len)
 
     def rope_apply(self, x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
-        _, rd, base = validation.rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+        _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
         xp = self.xp
-        angles = self._angles(positions, rd, base, self._angle_dtype(x.dtype))
-        cos, sin = xp.astype(xp.cos(angles), x.dtype), xp.astype(xp.sin(angles), x.dtype)
+        dtype = self._angle_dtype(x.dtype)
+        inv_freq, factor = scaling_module.frequencies(xp, dtype, self.device, rd, base, config, seq_len)
+        angles = self._angles(positions, inv_freq)
+        cos, sin = xp.astype(xp.cos(angles) * factor, x.dtype), xp.astype(xp.sin(angles) * factor, x.dtype)
         if layout == "half":
             x1, x2 = x[..., : rd // 2], x[..., rd // 2 : rd]
         else:

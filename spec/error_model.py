@@ -18,16 +18,19 @@ e_i = 2i/d, φ = m·θ_i:
   * m̂ = m (exact below 2^24 in float32), φ̂ = fl(m̂·θ̂):  |φ̂ − φ| ≤ |φ|·(4 + 2 e_i ln b)·u_ang
     (one more u for the product, one for m above 2^24).
   * cos/sin of φ̂ in t_ang: ≤ 2 u_ang absolute (≤ 1 ulp libm on values ≤ 1, plus a margin).
-  ⇒  trig_error = u_ang·(|φ|·(4 + 2 e_i ln b) + 2)           [absolute, per cos or sin value]
+  ⇒  trig_error = u_ang·(|φ|·(κ_i + 2) + 2)                 [absolute, per cos or sin value]
+  where κ_i = 2 + 2 e_i ln b is the frequency's *sensitivity*; a scaled map θ'_i (``spec.scaling``)
+  has its own κ_i (one more u per division, the ramp's rounding for a blend, …).
 
 RoPE output component (x₁cos φ − x₂sin φ, or the other one), pair (x₁, x₂):
   the trig errors enter multiplied by |x₁| + |x₂|; casting cos/sin to t_out, two products and one
-  sum add ≤ 4 u_out relative to |x₁| + |x₂|; the attention factor scales everything.
-  ⇒  rope_error = af·(|x₁| + |x₂|)·(trig_error + 4 u_out)
+  sum add ≤ 4 u_out relative to |x₁| + |x₂|; the attention factor scales everything (one more
+  rounding, u_out, when it is not 1).
+  ⇒  rope_error = af·(|x₁| + |x₂|)·(trig_error + 5 u_out)
 Score ⟨f(q,m), f(k,n)⟩ summed over pairs: both components of both vectors:
-  ⇒  score_error = Σ_i 2 (|q₁|+|q₂|)(|k₁|+|k₂|)·af²·(trig_error_m + trig_error_n + 8 u_out)
+  ⇒  score_error = Σ_i 2 (|q₁|+|q₂|)(|k₁|+|k₂|)·af²·(trig_error_m + trig_error_n + 10 u_out)
 Norm ‖f(x,m)‖: an error in the *angle* is still a rotation and keeps the norm, so only the
-  non-angle terms count:  norm_error = af·‖(|x₁|+|x₂|)_i‖₂·√2·(2 u_ang + 4 u_out).
+  non-angle terms count:  norm_error = af·‖(|x₁|+|x₂|)_i‖₂·√2·(2 u_ang + 5 u_out).
 
 ALiBi slope m_h = r^k (r = 2^(−8/n) or 2^(−4/P) for the interleaved heads, k the power):
   computed as r̂^k (Bloom, MPT) the rounding of r is raised to the k-th power:
@@ -70,34 +73,44 @@ def angle_dtype(dtype: str) -> str:
     return "float64" if dtype == "float64" else "float32"
 
 
-def trig_error(phase_abs, exponent, base: float, dtype: str):
-    """Absolute error of one cos/sin value at |φ| = ``phase_abs`` for pair exponent e_i = ``exponent``."""
+def power_sensitivity(exponent, base: float):
+    """κ_i = 2 + 2 e_i ln b: relative error of θ_i = b^(−e_i) in units of u (module docstring)."""
+    return 2 + 2 * np.asarray(exponent) * math.log(base)
+
+
+def trig_error(phase_abs, sensitivity, dtype: str):
+    """Absolute error of one cos/sin value at |φ| = ``phase_abs`` for a frequency of sensitivity κ."""
     u_ang = unit_roundoff(angle_dtype(dtype))
-    return u_ang * (np.abs(phase_abs) * (4 + 2 * exponent * math.log(base)) + 2)
+    return u_ang * (np.abs(phase_abs) * (sensitivity + 2) + 2)
 
 
-def frequency_error(theta, exponent, base: float, dtype: str):
-    """Tolerance of θ_i = b^(−2i/d) in ``dtype``: relative (2 + 2 e_i ln b)·u (see the module docstring)."""
-    return SAFETY * np.abs(theta) * (2 + 2 * exponent * math.log(base)) * unit_roundoff(dtype) + ORACLE_ABS * np.abs(theta)
+def frequency_error(theta, sensitivity, dtype: str):
+    """Tolerance of a frequency θ_i in ``dtype``: relative κ_i·u (see the module docstring)."""
+    return SAFETY * np.abs(theta) * sensitivity * unit_roundoff(dtype) + ORACLE_ABS * np.abs(theta)
 
 
-def sinusoidal_error(phase_abs, exponent, base: float, dtype: str):
+def attention_factor_error(factor: float):
+    """Tolerance of an attention factor (a few float64 operations: log, sqrt, division)."""
+    return SAFETY * 16 * UNIT_ROUNDOFF["float64"] * abs(factor)
+
+
+def sinusoidal_error(phase_abs, sensitivity, dtype: str):
     """Tolerance of one table entry sin(pω_i) or cos(pω_i) against the exact value."""
-    return SAFETY * (trig_error(phase_abs, exponent, base, dtype) + unit_roundoff(dtype)) + ORACLE_ABS
+    return SAFETY * (trig_error(phase_abs, sensitivity, dtype) + unit_roundoff(dtype)) + ORACLE_ABS
 
 
-def rope_error(pair_l1, phase_abs, exponent, base: float, dtype: str, attention_factor: float = 1.0):
-    """Tolerance of one rotated component against the exact R(m)x; ``pair_l1`` = |x₁| + |x₂|."""
-    per_unit = trig_error(phase_abs, exponent, base, dtype) + 4 * unit_roundoff(dtype)
+def rope_error(pair_l1, phase_abs, sensitivity, dtype: str, attention_factor: float = 1.0):
+    """Tolerance of one rotated component against the exact af·R(m)x; ``pair_l1`` = |x₁| + |x₂|."""
+    per_unit = trig_error(phase_abs, sensitivity, dtype) + 5 * unit_roundoff(dtype)
     return SAFETY * attention_factor * pair_l1 * per_unit + ORACLE_ABS * attention_factor * pair_l1
 
 
-def rope_score_error(q_l1, k_l1, phase_q, phase_k, exponent, base: float, dtype: str, attention_factor: float = 1.0):
+def rope_score_error(q_l1, k_l1, phase_q, phase_k, sensitivity, dtype: str, attention_factor: float = 1.0):
     """Tolerance of a score ⟨f(q,m), f(k,n)⟩ (summed over the last axis = pairs)."""
     per_pair = (
-        trig_error(phase_q, exponent, base, dtype)
-        + trig_error(phase_k, exponent, base, dtype)
-        + 8 * unit_roundoff(dtype)
+        trig_error(phase_q, sensitivity, dtype)
+        + trig_error(phase_k, sensitivity, dtype)
+        + 10 * unit_roundoff(dtype)
         + 2 * ORACLE_ABS
     )
     return (SAFETY * 2 * attention_factor**2 * q_l1 * k_l1 * per_pair).sum(-1)
@@ -106,7 +119,7 @@ def rope_score_error(q_l1, k_l1, phase_q, phase_k, exponent, base: float, dtype:
 def rope_norm_error(pair_l1, dtype: str, attention_factor: float = 1.0):
     """Tolerance of ‖f(x,m)‖ against af·‖x‖ (summed over the last axis = pairs); angle-independent."""
     u_ang = unit_roundoff(angle_dtype(dtype))
-    per_unit = math.sqrt(2) * (2 * u_ang + 4 * unit_roundoff(dtype)) + ORACLE_ABS
+    per_unit = math.sqrt(2) * (2 * u_ang + 5 * unit_roundoff(dtype)) + ORACLE_ABS
     return SAFETY * attention_factor * np.sqrt((pair_l1**2).sum(-1)) * per_unit
 
 

@@ -61,7 +61,11 @@ def frequencies_dd(dim: int, base: float) -> tuple[np.ndarray, np.ndarray]:
 
 def reduced_phases(positions, dim: int, base: float) -> np.ndarray:
     """(m·θ_i) mod 2π in [−π, π] for integer ``positions`` of any shape → shape ``[*positions.shape, dim/2]``."""
-    hi, lo = frequencies_dd(dim, base)
+    return reduce_phases(positions, *frequencies_dd(dim, base))
+
+
+def reduce_phases(positions, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(m·θ) mod 2π in [−π, π] for frequencies θ = hi + lo given as a double-double."""
     m = np.asarray(positions, dtype=np.int64)
     if m.size and np.abs(m).max() >= 2**52:
         raise ValueError(f"positions must have |m| < 2^52 for the exact oracle, got {np.abs(m).max()}")
@@ -76,8 +80,7 @@ def reduced_phases(positions, dim: int, base: float) -> np.ndarray:
 
 def phase_magnitudes(positions, dim: int, base: float) -> np.ndarray:
     """|m·θ_i| before reduction (what a float angle's rounding error scales with)."""
-    hi, _ = frequencies_dd(dim, base)
-    return np.abs(np.asarray(positions, dtype=np.float64))[..., None] * hi
+    return np.abs(np.asarray(positions, dtype=np.float64))[..., None] * frequencies_dd(dim, base)[0]
 
 
 def pair_exponents(dim: int) -> np.ndarray:

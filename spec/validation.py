@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from spec import rope_parameters
+
 HALF_LAYOUTS = ("half", "interleaved")
 SINUSOIDAL_LAYOUTS = ("interleaved", "concat")
 
@@ -64,15 +66,10 @@ def rotary_dim(value, head_dim: int) -> int:
     return value
 
 
-def scaling(value, seq_len):
-    """Only ``scaling=None`` (plain RoPE) is defined so far; a scaler dict is a feature not offered."""
-    if value is None:
-        if seq_len is not None:
-            integer("seq_len", seq_len, minimum=1)
-        return None
-    if not isinstance(value, dict):
-        raise TypeError(f"scaling must be None or a dict in the rope_parameters vocabulary, got {type(value).__name__}")
-    raise NotImplementedError(f"scaling rope_type={value.get('rope_type')!r} is not implemented")
+def _unscaled_only(config) -> None:
+    """For implementations of plain RoPE: a (valid) scaler is a feature they do not offer."""
+    if config is not None:
+        raise NotImplementedError(f"scaling rope_type={config['rope_type']!r} is not implemented")
 
 
 def _dtype_is_integer(dtype) -> bool:
@@ -113,15 +110,21 @@ def sinusoidal_args(positions, dim, base_, layout_):
     return even_dim("dim", dim), base(base_), layout(layout_, SINUSOIDAL_LAYOUTS)
 
 
-def rope_frequencies_args(rotary_dim_, base_, scaling_, seq_len):
+def scaled_rope_frequencies_args(rotary_dim_, base_, scaling_, seq_len):
+    """Returns (rotary_dim, base, normalised scaling config or None)."""
     dim = even_dim("rotary_dim", rotary_dim_)
-    b = base(base_)
-    scaling(scaling_, seq_len)
+    return dim, base(base_), rope_parameters.normalise(scaling_, dim, seq_len)
+
+
+def rope_frequencies_args(rotary_dim_, base_, scaling_, seq_len):
+    """As :func:`scaled_rope_frequencies_args` for plain RoPE: returns (rotary_dim, base)."""
+    dim, b, config = scaled_rope_frequencies_args(rotary_dim_, base_, scaling_, seq_len)
+    _unscaled_only(config)
     return dim, b
 
 
-def rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):
-    """Returns (head_dim, rotary_dim, base); x is ``[..., seq, head_dim]``, positions ``[seq]``."""
+def scaled_rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):
+    """Returns (head_dim, rotary_dim, base, scaling config or None); x ``[..., seq, head_dim]``, positions ``[seq]``."""
     float_array("x", x, min_ndim=2)
     integer_array("positions", positions, ndim=1)
     head_dim = even_dim("x.shape[-1] (head_dim)", x.shape[-1])
@@ -133,7 +136,13 @@ def rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len
     rd = rotary_dim(rotary_dim_, head_dim)
     b = base(base_)
     layout(layout_, HALF_LAYOUTS)
-    scaling(scaling_, seq_len)
+    return head_dim, rd, b, rope_parameters.normalise(scaling_, rd, seq_len)
+
+
+def rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):
+    """As :func:`scaled_rope_apply_args` for plain RoPE: returns (head_dim, rotary_dim, base)."""
+    head_dim, rd, b, config = scaled_rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len)
+    _unscaled_only(config)
     return head_dim, rd, b
 
 

@@ -23,7 +23,7 @@ from tests.strategies import bases, even_dims, positions, rope_cases
 
 #: Layouts are pytest parameters, not drawn: a target without one is "not provided" for it alone.
 ROPE_LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
-MODEL = "error_model.rope_error: 2·af·(|x₁|+|x₂|)·(u_ang(|mθ|(4+2e·ln b)+2) + 4u_out)"
+MODEL = "error_model.rope_error: 2·af·(|x₁|+|x₂|)·(u_ang(|mθ|(κ+2)+2) + 5u_out), κ = 2+2e·ln b"
 
 
 def rotate(target, dtype, case, x, at, **overrides):
@@ -39,7 +39,8 @@ def component_tolerance(case, x, at, dtype, layout=None, rotary_dim=None):
     """Per-component tolerance of R(at)x: each pair's bound on both of its coordinates, 0 on pass-through."""
     layout, rd = layout or case.layout, rotary_dim or case.rotary_dim
     x1, x2 = split_pairs(x, layout, rd)
-    pair = error_model.rope_error(np.abs(x1) + np.abs(x2), phase_magnitudes(at, rd, case.base), pair_exponents(rd), case.base, dtype)
+    kappa = error_model.power_sensitivity(pair_exponents(rd), case.base)
+    pair = error_model.rope_error(np.abs(x1) + np.abs(x2), phase_magnitudes(at, rd, case.base), kappa, dtype)
     tolerance = np.zeros_like(x)
     first, second = pair_indices(layout, rd)
     tolerance[..., first] = pair
@@ -70,7 +71,7 @@ def score_tolerance(case, q, k, m, n, dtype):
     return error_model.rope_score_error(
         (np.abs(q1) + np.abs(q2))[:, :, None, :], (np.abs(k1) + np.abs(k2))[:, None, :, :],
         phase_magnitudes(m, rd, case.base)[None, :, None, :], phase_magnitudes(n, rd, case.base)[None, None, :, :],
-        pair_exponents(rd), case.base, dtype,
+        error_model.power_sensitivity(pair_exponents(rd), case.base), dtype,
     )
 
 
@@ -234,7 +235,7 @@ def test_rope_frequencies_match_oracle(target, rotary_dim, base):
     observed = as_array(target, "rope_frequencies", inv_freq, shape=(rotary_dim // 2,))
     expected, expected_factor = rope.rope_frequencies(rotary_dim, base=base)
     dtype = dtype_of(target, inv_freq)
-    tolerance = error_model.frequency_error(expected, pair_exponents(rotary_dim), base, dtype)
+    tolerance = error_model.frequency_error(expected, error_model.power_sensitivity(pair_exponents(rotary_dim), base), dtype)
     assert_within(observed, expected, tolerance, what="inv_freq vs oracle", how="error_model.frequency_error",
                   context={"pair": lambda i: i[0]})
     assert_exact(float(factor), expected_factor, what="attention_factor without scaling")

@@ -21,7 +21,7 @@ from tests.strategies import bases, even_dims, positions
 
 #: Layouts are pytest parameters, not drawn: a target without one is "not provided" for it alone.
 SINUSOIDAL_LAYOUTS = pytest.mark.parametrize("layout", ["interleaved", "concat"])
-MODEL = "error_model.sinusoidal_error: 2·(u_ang(|pω|(4+2e·ln b)+2) + u_out)"
+MODEL = "error_model.sinusoidal_error: 2·(u_ang(|pω|(κ+2)+2) + u_out), κ = 2+2e·ln b"
 
 
 @st.composite
@@ -41,7 +41,8 @@ def table(target, at, dim, base, layout):
 
 def pair_tolerance(at, dim, base, dtype):
     """``[len(at), dim/2]`` tolerance of each sin or cos entry."""
-    return error_model.sinusoidal_error(phase_magnitudes(at, dim, base), pair_exponents(dim), base, dtype)
+    kappa = error_model.power_sensitivity(pair_exponents(dim), base)
+    return error_model.sinusoidal_error(phase_magnitudes(at, dim, base), kappa, dtype)
 
 
 @conformance("sinusoidal", "oracle", derivation="spec.sinusoidal.sinusoidal")

@@ -66,7 +66,7 @@ def test_sinusoidal_and_rope_share_frequencies():
 
 def test_error_model_scales():
     """Tolerances grow with |mθ| for every dtype but float64's angle term stays below float32's by 2^29."""
-    args = (np.array([1.0, 1e6]), 0.5, 1e4)
+    args = (np.array([1.0, 1e6]), error_model.power_sensitivity(0.5, 1e4))
     f32, f64 = error_model.trig_error(*args, "float32"), error_model.trig_error(*args, "float64")
     assert f32[1] > 1e5 * f32[0] / 2 and np.allclose(f32 / f64, 2.0**29)
     assert error_model.angle_dtype("bfloat16") == "float32"

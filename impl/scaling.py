@@ -1,0 +1,137 @@
+r"""Scaled RoPE frequencies for the reference implementation: one function per ``rope_type``.
+
+Every function has one signature, ``(freqs, config, seq_len) -> (inv_freq, attention_factor)``, and
+``SCALERS`` maps the rope_type to it (Hugging Face's ``ROPE_INIT_FUNCTIONS`` pattern). ``freqs`` is
+a :class:`Frequencies` bound to an array namespace, dtype, device and rotary dim; ``config`` is the
+dict normalised by ``spec.rope_parameters`` (every key present). The formulas follow the code people
+run (``transformers.modeling_rope_utils``); the normative text is ``spec/scaling.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Frequencies:
+    """θ_i = 1/b^(2i/d) and friends in one array namespace, dtype and device."""
+
+    def __init__(self, xp, dtype, device, dim: int):
+        self.xp, self.dtype, self.device, self.dim = xp, dtype, device, dim
+
+    def array(self, values):
+        return self.xp.asarray(values, dtype=self.dtype, device=self.device)
+
+    def index(self):
+        """The pair index i = 0 … d/2 − 1 as floats."""
+        return self.xp.arange(self.dim // 2, dtype=self.dtype, device=self.device)
+
+    def from_base(self, base: float):
+        exponent = self.xp.arange(0, self.dim, 2, dtype=self.dtype, device=self.device) / self.dim
+        return 1.0 / (self.array(base) ** exponent)
+
+    def clip(self, values, low: float, high: float):
+        return self.xp.clip(values, low, high)
+
+
+def default(freqs, config, seq_len):
+    return freqs.from_base(config["base"]), 1.0
+
+
+def linear(freqs, config, seq_len):
+    return freqs.from_base(config["base"]) / config["factor"], 1.0
+
+
+def ntk(freqs, config, seq_len):
+    d = freqs.dim
+    return freqs.from_base(config["base"] * config["factor"] ** (d / (d - 2))), 1.0
+
+
+def dynamic(freqs, config, seq_len):
+    d, s, original = freqs.dim, config["factor"], config["original_max_position_embeddings"]
+    length = max(seq_len or original, original)
+    return freqs.from_base(config["base"] * (s * length / original - (s - 1)) ** (d / (d - 2))), 1.0
+
+
+def _mscale(scale: float, k: float = 1.0) -> float:
+    return 1.0 if scale <= 1 else 0.1 * k * math.log(scale) + 1.0
+
+
+def yarn(freqs, config, seq_len):
+    d, s, base = freqs.dim, config["factor"], config["base"]
+    original, fast, slow = config["original_max_position_embeddings"], config["beta_fast"], config["beta_slow"]
+    theta = freqs.from_base(base)
+    if config["ramp"] == "paper":  # linear in r = L0/λ; 1 keeps θ
+        r = original * theta / (2 * math.pi)
+        interpolate = 1 - freqs.clip((r - slow) / (fast - slow), 0.0, 1.0)
+    else:  # Hugging Face: linear in the pair index between the correction dims
+        def correction_dim(rotations):
+            return d * math.log(original / (rotations * 2 * math.pi)) / (2 * math.log(base))
+
+        low, high = correction_dim(fast), correction_dim(slow)
+        if config["truncate"]:
+            low, high = math.floor(low), math.ceil(high)
+        low, high = max(low, 0), min(high, d - 1)
+        if low == high:
+            high += 0.001
+        interpolate = freqs.clip((freqs.index() - low) / (high - low), 0.0, 1.0)
+    if config["attention_factor"] is not None:
+        factor = config["attention_factor"]
+    elif config["mscale"] and config["mscale_all_dim"]:
+        factor = _mscale(s, config["mscale"]) / _mscale(s, config["mscale_all_dim"])
+    else:
+        factor = _mscale(s)
+    return theta / s * interpolate + theta * (1 - interpolate), factor
+
+
+def llama3(freqs, config, seq_len):
+    xp, s, original = freqs.xp, config["factor"], config["original_max_position_embeddings"]
+    low, high = config["low_freq_factor"], config["high_freq_factor"]
+    theta = freqs.from_base(config["base"])
+    wavelength = 2 * math.pi / theta
+    scaled = xp.where(wavelength > original / low, theta / s, theta)
+    smooth = (original / wavelength - low) / (high - low)
+    smoothed = (1 - smooth) * scaled / s + smooth * scaled
+    medium = (wavelength >= original / high) & (wavelength <= original / low)
+    return xp.where(medium, smoothed, scaled), 1.0
+
+
+def longrope(freqs, config, seq_len):
+    original, s = config["original_max_position_embeddings"], config["factor"]
+    long = seq_len is not None and seq_len > original
+    ext = freqs.array(config["long_factor"] if long else config["short_factor"])
+    factor = config["attention_factor"]
+    if factor is None:
+        factor = 1.0 if s <= 1 else math.sqrt(1 + math.log(s) / math.log(original))
+    return freqs.from_base(config["base"]) / ext, factor
+
+
+def seed_scale(freqs, config, seq_len):
+    return config["alpha"] * freqs.from_base(config["base"]), 1.0
+
+
+def seed_power(freqs, config, seq_len):
+    return freqs.from_base(config["base"]) ** (1 / config["alpha"]), 1.0
+
+
+def seed_polynomial(freqs, config, seq_len):
+    growth = 1 + config["alpha"] * (freqs.index() / freqs.dim) ** config["beta"]
+    return freqs.from_base(config["base"]) * growth, 1.0
+
+
+def reverse_extrapolation(freqs, config, seq_len):
+    original = config["original_max_position_embeddings"]
+    shrink = original / seq_len if seq_len is not None and seq_len > original else 1.0
+    return freqs.from_base(config["base"]) * shrink, 1.0
+
+
+SCALERS = {
+    "default": default, "linear": linear, "ntk": ntk, "dynamic": dynamic, "yarn": yarn, "llama3": llama3,
+    "longrope": longrope, "seed_scale": seed_scale, "seed_power": seed_power, "seed_polynomial": seed_polynomial,
+    "reverse_extrapolation": reverse_extrapolation,
+}
+
+
+def frequencies(xp, dtype, device, dim: int, base: float, config, seq_len):
+    """(inv_freq[dim/2] in ``dtype``, attention_factor) for a normalised config (``None``: plain RoPE)."""
+    config = {"rope_type": "default", **(config or {}), "base": base}
+    return SCALERS[config["rope_type"]](Frequencies(xp, dtype, device, dim), config, seq_len)

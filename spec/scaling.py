@@ -1,0 +1,189 @@
+r"""Scaled RoPE frequencies, exactly: θ'_i and the attention factor for every ``rope_type``.
+
+Notation: d = rotary_dim, i = pair index, e_i = 2i/d, b = base, θ_i = b^(−e_i), λ_i = 2π/θ_i,
+s = factor, L0 = original_max_position_embeddings. Each map is evaluated in mpmath (160 bits) and
+kept as a double-double (``hi + lo``), so the phases m·θ'_i stay exact (``spec.phases``).
+
+* linear (PI, Chen et al. 2023):       θ' = θ/s.
+* ntk (bloc97):                         θ' = b'^(−e_i), b' = b·s^(d/(d−2))  ⇒ θ'_0 = θ_0, θ'_{d/2−1} = θ_{d/2−1}/s.
+* dynamic (Hugging Face):               L = max(seq_len, L0), b' = b·(s·L/L0 − (s−1))^(d/(d−2)).
+* yarn (Peng et al. 2023, HF code):     γ_i = clamp((i − low)/(high − low), 0, 1) with low/high the correction
+  dims of beta_fast/beta_slow, fcd(r) = d·ln(L0/(2πr))/(2 ln b), floored/ceiled when ``truncate``,
+  clamped to [0, d−1] (high += 0.001 if equal); ``ramp="paper"``: γ_i = clamp((r_i − β_slow)/(β_fast − β_slow))
+  with r_i = L0/λ_i. θ' = θ/s·γ + θ·(1 − γ). Attention factor: ``attention_factor``, else
+  mscale(s, mscale)/mscale(s, mscale_all_dim) when both are truthy, else mscale(s, 1);
+  mscale(s, k) = 0.1·k·ln s + 1 for s > 1, else 1.
+* llama3:                               θ if λ < L0/high; θ/s if λ > L0/low; else (1−σ)θ/s + σθ, σ = (L0/λ − low)/(high − low).
+* longrope (Phi-3):                     θ/ext_i, ext = long_factor if seq_len > L0 else short_factor;
+  attention factor ``attention_factor``, else √(1 + ln s/ln L0) (1 if s ≤ 1).
+* seed_scale / seed_power / seed_polynomial: α·θ, θ^(1/α), θ·(1 + α(i/d)^β).
+* reverse_extrapolation:                θ·L0/seq_len when seq_len > L0, else θ.
+
+Alongside θ' the model gives each pair's *sensitivity* κ_i: the relative error, in units of the
+angle dtype's unit roundoff, that a careful float implementation of that map may carry (derived per
+map below, used by ``spec.error_model``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+
+from spec import rope_parameters
+from spec.phases import pair_exponents
+
+_PREC = 160
+#: A truncated YaRN correction dim this close to an integer may round either way in float64.
+_INTEGER_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class FrequencyModel:
+    """θ'_i as a double-double, the attention factor, and the error model's sensitivities κ_i."""
+
+    hi: np.ndarray
+    lo: np.ndarray
+    attention_factor: float
+    sensitivity: np.ndarray
+    ambiguous: bool = False  # a floor/ceil of the configuration sits on an integer: either rounding conforms
+
+    @property
+    def theta(self) -> np.ndarray:
+        return self.hi + self.lo
+
+
+def _freeze(config):
+    return None if config is None else tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in config.items()))
+
+
+def frequency_model(rotary_dim: int, base: float, scaling=None, seq_len=None) -> FrequencyModel:
+    """The exact scaled frequencies of a (validated) configuration."""
+    config = rope_parameters.normalise(scaling, rotary_dim, seq_len)
+    return _model(rotary_dim, float(base), _freeze(config), seq_len)
+
+
+def mscale(s, k=1.0):
+    return mpmath.mpf(1) if s <= 1 else 0.1 * k * mpmath.log(s) + 1
+
+
+def correction_dim(r, d, b, original):
+    return d * mpmath.log(original / (r * 2 * mpmath.pi)) / (2 * mpmath.log(b))
+
+
+@lru_cache(maxsize=4096)
+def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
+    config = dict(frozen) if frozen is not None else {"rope_type": "default"}
+    kind = config["rope_type"]
+    e = pair_exponents(d)
+    kappa = 2 + 2 * e * np.log(base)  # θ = b^(−e) by pow or exp(−e·ln b): (2 + 2e·ln b)·u
+    ambiguous = False
+    with mpmath.workprec(_PREC):
+        b = mpmath.mpf(base)
+        theta = [b ** (-mpmath.mpf(2 * i) / d) for i in range(d // 2)]
+        s = mpmath.mpf(config.get("factor", 1))
+        factor = mpmath.mpf(1)
+        if kind == "linear":
+            new, kappa = [t / s for t in theta], kappa + 1
+        elif kind in ("ntk", "dynamic"):
+            growth = s
+            conditioning = 0.0
+            if kind == "dynamic":
+                original = config["original_max_position_embeddings"]
+                length = max(seq_len or original, original)
+                growth = s * length / original - (s - 1)
+                conditioning = float((s * length / original + s) / growth)
+            new_base = b * growth ** (mpmath.mpf(d) / (d - 2))
+            new = [new_base ** (-mpmath.mpf(2 * i) / d) for i in range(d // 2)]
+            # b' carries (2 + (d/(d−2))·|ln growth| + 4·conditioning)·u; its exponent e scales that.
+            log_ratio = abs(float(mpmath.log(new_base / b)))
+            kappa = 2 + 2 * e * (float(mpmath.log(new_base)) + 2 + log_ratio + 4 * conditioning)
+        elif kind == "yarn":
+            new, gamma, spread, ambiguous = _yarn(theta, d, b, s, config)
+            factor = _yarn_attention(s, config)
+            kappa = kappa + 3 + 4 * abs(1 - 1 / float(s)) * spread * _ratio(theta, new)
+        elif kind == "llama3":
+            new = _llama3(theta, s, config)
+            low, high = config["low_freq_factor"], config["high_freq_factor"]
+            kappa = kappa + 3 + 4 * abs(1 - 1 / float(s)) * (high + low) / (high - low) * _ratio(theta, new)
+        elif kind == "longrope":
+            original = config["original_max_position_embeddings"]
+            ext = config["long_factor"] if seq_len is not None and seq_len > original else config["short_factor"]
+            new, kappa = [t / mpmath.mpf(x) for t, x in zip(theta, ext)], kappa + 2
+            factor = (mpmath.mpf(config["attention_factor"]) if config["attention_factor"] is not None
+                      else mpmath.mpf(1) if s <= 1 else mpmath.sqrt(1 + mpmath.log(s) / mpmath.log(original)))
+        elif kind == "seed_scale":
+            new, kappa = [mpmath.mpf(config["alpha"]) * t for t in theta], kappa + 1
+        elif kind == "seed_power":
+            alpha = mpmath.mpf(config["alpha"])
+            new = [t ** (1 / alpha) for t in theta]
+            kappa = kappa * max(1.0, 1 / float(alpha)) + 2 + 2 * e * np.log(base) / float(alpha)
+        elif kind == "seed_polynomial":
+            alpha, beta = mpmath.mpf(config["alpha"]), mpmath.mpf(config["beta"])
+            new = [t * (1 + alpha * (mpmath.mpf(i) / d) ** beta) for i, t in enumerate(theta)]
+            kappa = kappa + 5 + 2 * float(beta) * np.log(d)
+        elif kind == "reverse_extrapolation":
+            original = config["original_max_position_embeddings"]
+            shrink = mpmath.mpf(original) / seq_len if seq_len is not None and seq_len > original else mpmath.mpf(1)
+            new, kappa = [t * shrink for t in theta], kappa + 2
+        else:  # default
+            new = theta
+        hi = np.array([float(t) for t in new])
+        lo = np.array([float(t - mpmath.mpf(h)) for t, h in zip(new, hi)])
+        return FrequencyModel(hi, lo, float(factor), np.asarray(kappa, dtype=np.float64), ambiguous)
+
+
+def _ratio(theta, new):
+    """θ_i/θ'_i per pair (a blend's rounding error is relative to |θ − θ/s| ≤ θ)."""
+    return np.array([float(t / n) for t, n in zip(theta, new)])
+
+
+def _yarn(theta, d, b, s, config):
+    """(θ', γ, ramp conditioning, ambiguous) for the index (HF) or the paper ramp."""
+    original = config["original_max_position_embeddings"]
+    fast, slow = mpmath.mpf(config["beta_fast"]), mpmath.mpf(config["beta_slow"])
+    ambiguous = False
+    if config["ramp"] == "paper":
+        r = [original * t / (2 * mpmath.pi) for t in theta]
+        gamma = [min(max((x - slow) / (fast - slow), 0), 1) for x in r]
+        spread = float((fast + slow) / (fast - slow))
+        # paper: γ = 1 keeps θ (high frequency), γ = 0 interpolates; store the HF convention (1 = interpolate)
+        gamma = [1 - g for g in gamma]
+    else:
+        low, high = correction_dim(fast, d, b, original), correction_dim(slow, d, b, original)
+        if config["truncate"]:
+            ambiguous = any(abs(v - mpmath.nint(v)) < _INTEGER_SLACK for v in (low, high))
+            low, high = mpmath.floor(low), mpmath.ceil(high)
+        low, high = max(low, 0), min(high, d - 1)
+        if low == high:
+            high += mpmath.mpf("0.001")
+        gamma = [min(max((i - low) / (high - low), 0), 1) for i in range(d // 2)]
+        spread = 1.0
+    new = [t / s * g + t * (1 - g) for t, g in zip(theta, gamma)]
+    return new, gamma, spread, ambiguous
+
+
+def _yarn_attention(s, config):
+    if config["attention_factor"] is not None:
+        return mpmath.mpf(config["attention_factor"])
+    if config["mscale"] and config["mscale_all_dim"]:
+        return mscale(s, config["mscale"]) / mscale(s, config["mscale_all_dim"])
+    return mscale(s)
+
+
+def _llama3(theta, s, config):
+    original = config["original_max_position_embeddings"]
+    low, high = mpmath.mpf(config["low_freq_factor"]), mpmath.mpf(config["high_freq_factor"])
+    new = []
+    for t in theta:
+        wavelength = 2 * mpmath.pi / t
+        if wavelength < original / high:
+            new.append(t)
+        elif wavelength > original / low:
+            new.append(t / s)
+        else:
+            sigma = (original / wavelength - low) / (high - low)
+            new.append((1 - sigma) * t / s + sigma * t)
+    return new

@@ -59,7 +59,13 @@ def pytest_generate_tests(metafunc):
         return
     targets = metafunc.config.conformance_targets
     if "dtype" in metafunc.fixturenames:
-        cases = [(t, d) for t in targets for d in (t.dtypes if not t.unavailable else ("-",))]
+        only = metafunc.definition.get_closest_marker("dtypes")  # a property may restrict the dtypes it runs in
+        chosen = split_target_option(metafunc.config.getoption("--dtype"), default=())  # and so may the user
+
+        def wanted(dtype):
+            return (not only or dtype in only.args) and (not chosen or dtype in chosen)
+
+        cases = [(t, d) for t in targets for d in (t.dtypes if not t.unavailable else ("-",)) if wanted(d)]
         metafunc.parametrize("target,dtype", cases, ids=[f"{_label(t.name)}-{d}" for t, d in cases])
     else:
         metafunc.parametrize("target", targets, ids=[_label(t.name) for t in targets])
@@ -119,6 +125,9 @@ def pytest_collection_modifyitems(config, items):
     if settled:
         config.hook.pytest_deselected(items=settled)
         items[:] = runnable
+    # A test module with slow work of its own (the zoo's gate runs) starts it now, to overlap the rest.
+    for module in {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}:
+        module.start_in_background(config)
 
 
 def _reproduce(item) -> str:

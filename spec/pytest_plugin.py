@@ -23,7 +23,7 @@ settings.register_profile("ci", max_examples=12, derandomize=True, database=None
 settings.register_profile("dev", max_examples=12, **_COMMON)
 settings.register_profile("thorough", max_examples=500, **_COMMON)
 settings.register_profile(
-    "kill-matrix", max_examples=4, derandomize=True, database=None,
+    "kill-matrix", max_examples=3, derandomize=True, database=None,
     phases=[Phase.explicit, Phase.generate], **_COMMON,
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
@@ -37,6 +37,12 @@ def pytest_addoption(parser):
         metavar="TARGET",
         help="target to check: numpy, torch, torch-cuda, a module path or a .py file; comma-separate or repeat. "
         "Default: the project's own targets. Loading a target executes its code.",
+    )
+    group.addoption(
+        "--dtype",
+        action="append",
+        metavar="DTYPE",
+        help="check only these of each target's dtypes (float64, float32, float16, bfloat16); comma-separate or repeat",
     )
     group.addoption(
         "--conformance-report",
@@ -70,3 +76,4 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(op, family, derivation): a conformance property of one op")
+    config.addinivalue_line("markers", "dtypes(*names): run this property only in these of the target's dtypes")

@@ -135,7 +135,7 @@ def load_target(name: str) -> Target:
     )
 
 
-def split_target_option(values: list[str] | None) -> list[str]:
-    """``--target a,b --target c`` → ``["a", "b", "c"]``; nothing → the default targets."""
+def split_target_option(values: list[str] | None, default=DEFAULT_TARGETS) -> list[str]:
+    """``--target a,b --target c`` → ``["a", "b", "c"]``; nothing → ``default`` (the default targets)."""
     names = [part.strip() for value in values or () for part in value.split(",") if part.strip()]
-    return names or list(DEFAULT_TARGETS)
+    return names or list(default)

@@ -53,6 +53,8 @@ class RopeCase:
     batch: int
     seed: int
     scale_exponent: int
+    scaling: dict | None = None
+    seq_len: int | None = None
 
     def vectors(self, dtype: str, stream: int = 0, seq: int | None = None) -> np.ndarray:
         rng = np.random.default_rng([self.seed, stream])
@@ -61,9 +63,10 @@ class RopeCase:
 
 
 @st.composite
-def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12, max_position: int = MAX_POSITION):
-    head_dim = draw(even_dims(max_dim))
-    rotary_dim = draw(st.integers(1, head_dim // 2).map(lambda h: 2 * h)) if partial else head_dim
+def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12, max_position: int = MAX_POSITION,
+               min_dim: int = 2):
+    head_dim = draw(st.integers(min_dim // 2, max_dim // 2).map(lambda h: 2 * h))
+    rotary_dim = draw(st.integers(min_dim // 2, head_dim // 2).map(lambda h: 2 * h)) if partial else head_dim
     return RopeCase(
         head_dim=head_dim,
         rotary_dim=rotary_dim,
@@ -74,3 +77,49 @@ def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12
         seed=draw(st.integers(0, 2**32 - 1)),
         scale_exponent=draw(st.integers(-4, 4)),
     )
+
+
+SCALED_TYPES = ("linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "seed_scale", "seed_power", "seed_polynomial",
+                "reverse_extrapolation")
+
+
+def log_uniform(low: float, high: float):
+    """A log-uniform grid of 201 values in [low, high] (cheap to draw, shrinks towards ``low``)."""
+    return st.integers(0, 200).map(lambda k: float(low * (high / low) ** (k / 200)))
+
+
+@st.composite
+def scalings(draw, rope_type: str, rotary_dim: int):
+    """(scaling dict, seq_len) for one rope_type, every key drawn over its valid range."""
+    original = draw(st.one_of(st.sampled_from((2048, 4096, 8192)), st.integers(16, 131072)))
+    seq_len = draw(st.one_of(st.none(), st.sampled_from((original, original + 1)), st.integers(1, 4 * original)))
+    factor = draw(st.one_of(st.just(1.0), log_uniform(1.0, 64.0), log_uniform(0.25, 1.0)))
+    config = {"rope_type": rope_type}
+    if rope_type in ("linear", "ntk"):
+        config["factor"] = factor
+    elif rope_type == "dynamic":
+        config.update(factor=factor, original_max_position_embeddings=original)
+    elif rope_type == "yarn":
+        slow = draw(log_uniform(0.25, 4.0))
+        config.update(factor=factor, original_max_position_embeddings=original, beta_slow=slow,
+                      beta_fast=slow + draw(log_uniform(1.0, 64.0)), truncate=draw(st.booleans()),
+                      ramp=draw(st.sampled_from(("index", "paper"))))
+        config.update(draw(st.sampled_from(({}, {"attention_factor": 1.3}, {"mscale": 0.707, "mscale_all_dim": 0.707},
+                                            {"mscale": 1.0, "mscale_all_dim": 0.5}, {"mscale": 1.0}))))
+    elif rope_type == "llama3":
+        low = draw(log_uniform(0.5, 2.0))
+        config.update(factor=factor, original_max_position_embeddings=original, low_freq_factor=low,
+                      high_freq_factor=low + draw(log_uniform(0.5, 8.0)))
+    elif rope_type == "longrope":
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        pairs = rotary_dim // 2
+        config.update(factor=factor, original_max_position_embeddings=original,
+                      short_factor=(1 + rng.random(pairs)).tolist(), long_factor=(1 + 63 * rng.random(pairs)).tolist())
+        config.update(draw(st.sampled_from(({}, {"attention_factor": 1.2}))))
+    elif rope_type in ("seed_scale", "seed_power"):
+        config["alpha"] = draw(log_uniform(0.25, 4.0))
+    elif rope_type == "seed_polynomial":
+        config.update(alpha=draw(log_uniform(0.05, 4.0)), beta=draw(log_uniform(0.25, 2.0)))
+    elif rope_type == "reverse_extrapolation":
+        config["original_max_position_embeddings"] = original
+    return config, seq_len

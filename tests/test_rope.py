@@ -17,7 +17,8 @@ from proofs import layouts as layout_proofs
 from proofs import rope as proofs
 from spec import error_model, rope
 from spec.layouts import pair_indices, split_pairs
-from spec.phases import pair_exponents, phase_magnitudes, reduced_phases
+from spec.phases import reduce_phases
+from spec.scaling import frequency_model
 from tests.checks import as_array, assert_exact, assert_true, assert_within, call, call_raw, conformance, dtype_of
 from tests.strategies import bases, even_dims, positions, rope_cases
 
@@ -26,9 +27,20 @@ ROPE_LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
 MODEL = "error_model.rope_error: 2·af·(|x₁|+|x₂|)·(u_ang(|mθ|(κ+2)+2) + 5u_out), κ = 2+2e·ln b"
 
 
+def model_of(case, rotary_dim=None):
+    """The exact frequencies, attention factor and sensitivities of a case (``spec.scaling``)."""
+    return frequency_model(rotary_dim or case.rotary_dim, case.base, case.scaling, case.seq_len)
+
+
+def magnitudes(at, model):
+    """|m·θ'_i| per position and pair."""
+    return np.abs(np.asarray(at, np.float64))[..., None] * model.hi
+
+
 def rotate(target, dtype, case, x, at, **overrides):
     """The target's rope_apply of float64 ``x`` (exact in ``dtype``) at positions ``at``."""
-    kwargs = {"base": case.base, "layout": case.layout, "rotary_dim": case.rotary_dim, **overrides}
+    kwargs = {"base": case.base, "layout": case.layout, "rotary_dim": case.rotary_dim, "scaling": case.scaling,
+              "seq_len": case.seq_len, **overrides}
     return call(
         target, "rope_apply", target.asarray(x, dtype), target.asarray(np.asarray(at, np.int64)),
         shape=x.shape, dtype=dtype, **kwargs,
@@ -39,8 +51,8 @@ def component_tolerance(case, x, at, dtype, layout=None, rotary_dim=None):
     """Per-component tolerance of R(at)x: each pair's bound on both of its coordinates, 0 on pass-through."""
     layout, rd = layout or case.layout, rotary_dim or case.rotary_dim
     x1, x2 = split_pairs(x, layout, rd)
-    kappa = error_model.power_sensitivity(pair_exponents(rd), case.base)
-    pair = error_model.rope_error(np.abs(x1) + np.abs(x2), phase_magnitudes(at, rd, case.base), kappa, dtype)
+    model = model_of(case, rd)
+    pair = error_model.rope_error(np.abs(x1) + np.abs(x2), magnitudes(at, model), model.sensitivity, dtype, model.attention_factor)
     tolerance = np.zeros_like(x)
     first, second = pair_indices(layout, rd)
     tolerance[..., first] = pair
@@ -65,14 +77,23 @@ def scores(fq, fk, layout, rd):
 
 
 def score_tolerance(case, q, k, m, n, dtype):
-    rd = case.rotary_dim
+    rd, model = case.rotary_dim, model_of(case)
     q1, q2 = split_pairs(q, case.layout, rd)
     k1, k2 = split_pairs(k, case.layout, rd)
     return error_model.rope_score_error(
         (np.abs(q1) + np.abs(q2))[:, :, None, :], (np.abs(k1) + np.abs(k2))[:, None, :, :],
-        phase_magnitudes(m, rd, case.base)[None, :, None, :], phase_magnitudes(n, rd, case.base)[None, None, :, :],
-        error_model.power_sensitivity(pair_exponents(rd), case.base), dtype,
+        magnitudes(m, model)[None, :, None, :], magnitudes(n, model)[None, None, :, :],
+        model.sensitivity, dtype, model.attention_factor,
     )
+
+
+def relative_scores(case, q, k, m, n):
+    """af²·qᵀR(n−m)k for every query × key pair, from proofs.rope.relative_score and exact phases."""
+    rd, model = case.rotary_dim, model_of(case)
+    (q1, q2), (k1, k2) = split_pairs(q, case.layout, rd), split_pairs(k, case.layout, rd)
+    phase = reduce_phases(n[None, :] - m[:, None], model.hi, model.lo)[None]
+    pairs = proofs.relative_score()(q1[:, :, None], q2[:, :, None], k1[:, None], k2[:, None], phase)
+    return model.attention_factor**2 * pairs.sum(-1)
 
 
 @conformance("rope_apply", "oracle", derivation="spec.rope.rope_apply")
@@ -83,7 +104,8 @@ def test_rope_matches_oracle(target, dtype, layout, case):
     case = replace(case, layout=layout)
     x = case.vectors(dtype)
     observed = rotate(target, dtype, case, x, case.positions)
-    expected = rope.rope_apply(x, case.positions, base=case.base, layout=case.layout, rotary_dim=case.rotary_dim)
+    expected = rope.rope_apply(x, case.positions, base=case.base, layout=case.layout, rotary_dim=case.rotary_dim,
+                               scaling=case.scaling, seq_len=case.seq_len)
     assert_within(observed, expected, component_tolerance(case, x, case.positions, dtype), what="R(m)x vs oracle",
                   how=MODEL, context=at_position(case.positions))
 
@@ -97,10 +119,7 @@ def test_rope_scores_match_relative_rotation(target, dtype, layout, case, keys):
     q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
     rd, m = case.rotary_dim, case.positions
     observed = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, keys), case.layout, rd)
-    (q1, q2), (k1, k2) = split_pairs(q, case.layout, rd), split_pairs(k, case.layout, rd)
-    relative_phase = reduced_phases(keys[None, :] - m[:, None], rd, case.base)[None]
-    expected = proofs.relative_score()(q1[:, :, None], q2[:, :, None], k1[:, None], k2[:, None], relative_phase).sum(-1)
-    assert_within(observed, expected, score_tolerance(case, q, k, m, keys, dtype), what="score vs qᵀR(n−m)k",
+    assert_within(observed, relative_scores(case, q, k, m, keys), score_tolerance(case, q, k, m, keys, dtype), what="score vs qᵀR(n−m)k",
                   how="error_model.rope_score_error", context=query_key(m, keys))
 
 
@@ -209,7 +228,8 @@ def test_rope_long_term_decay_bound(target, dtype, layout, case, keys):
     observed = np.einsum("baa->ba", scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, n), case.layout, rd))
     (q1, q2), (k1, k2) = split_pairs(q, case.layout, rd), split_pairs(k, case.layout, rd)
     h = (q1 + 1j * q2) * np.conj(k1 + 1j * k2)
-    bound = proofs.long_term_decay_bound(h, reduced_phases(m - n, rd, case.base))
+    model = model_of(case)
+    bound = model.attention_factor**2 * proofs.long_term_decay_bound(h, reduce_phases(m - n, model.hi, model.lo))
     tolerance = np.einsum("baa->ba", score_tolerance(case, q, k, m, n, dtype))
     assert_true(np.abs(observed) <= bound + tolerance, what="|score| ≤ Abel bound",
                 context={"score": observed, "bound": bound, **query_key(m, n, diagonal=True)})
@@ -235,7 +255,7 @@ def test_rope_frequencies_match_oracle(target, rotary_dim, base):
     observed = as_array(target, "rope_frequencies", inv_freq, shape=(rotary_dim // 2,))
     expected, expected_factor = rope.rope_frequencies(rotary_dim, base=base)
     dtype = dtype_of(target, inv_freq)
-    tolerance = error_model.frequency_error(expected, error_model.power_sensitivity(pair_exponents(rotary_dim), base), dtype)
+    tolerance = error_model.frequency_error(expected, frequency_model(rotary_dim, base).sensitivity, dtype)
     assert_within(observed, expected, tolerance, what="inv_freq vs oracle", how="error_model.frequency_error",
                   context={"pair": lambda i: i[0]})
     assert_exact(float(factor), expected_factor, what="attention_factor without scaling")

@@ -46,6 +46,28 @@ BAD_INPUTS = [
     ("rope_apply", "x", lambda a: ((a(np.ones((2, 4, 8), np.int64)), a(POSITIONS)), {})),
     ("rope_apply", "x", lambda a: ((a(np.ones(8)), a(np.arange(1, dtype=np.int64))), {})),
     ("rope_apply", "scaling", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": 2.0})),
+    ("rope_apply", "rope_type", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": {"rope_type": "ntk-by-parts"}})),
+    ("rope_apply", "seq_len", lambda a: ((a(_x()), a(POSITIONS)), {"seq_len": 0})),
+    ("rope_frequencies", "rope_type", lambda a: ((8,), {"scaling": {"factor": 2.0}})),
+    ("rope_frequencies", "factor", lambda a: ((8,), {"scaling": {"rope_type": "linear", "factor": 0.0}})),
+    ("rope_frequencies", "factor", lambda a: ((8,), {"scaling": {"rope_type": "linear", "factor": float("nan")}})),
+    ("rope_frequencies", "factor", lambda a: ((8,), {"scaling": {"rope_type": "ntk"}})),
+    ("rope_frequencies", "original_max_position_embeddings",
+     lambda a: ((8,), {"scaling": {"rope_type": "dynamic", "factor": 2.0, "original_max_position_embeddings": 0}})),
+    ("rope_frequencies", "beta_fast", lambda a: ((8,), {"scaling": {
+        "rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64, "beta_fast": 1.0, "beta_slow": 2.0}})),
+    ("rope_frequencies", "low_freq_factor", lambda a: ((8,), {"scaling": {
+        "rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": 64, "low_freq_factor": 4.0, "high_freq_factor": 1.0}})),
+    ("rope_frequencies", "short_factor", lambda a: ((8,), {"scaling": {
+        "rope_type": "longrope", "factor": 2.0, "original_max_position_embeddings": 64, "short_factor": [1.0] * 3, "long_factor": [1.0] * 4}})),
+    ("rope_frequencies", "long_factor", lambda a: ((8,), {"scaling": {
+        "rope_type": "longrope", "factor": 2.0, "original_max_position_embeddings": 64, "short_factor": [1.0] * 4, "long_factor": [1.0, 1.0, 0.0, 1.0]}})),
+    ("rope_frequencies", "mscale", lambda a: ((8,), {"scaling": {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64, "mscale": -1.0}})),
+    ("rope_frequencies", "attention_factor", lambda a: ((8,), {"scaling": {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64, "attention_factor": 0.0}})),
+    ("rope_frequencies", "truncate", lambda a: ((8,), {"scaling": {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64, "truncate": "yes"}})),
+    ("rope_frequencies", "alpha", lambda a: ((8,), {"scaling": {"rope_type": "seed_power", "alpha": -1.0}})),
+    ("rope_frequencies", "rotary_dim", lambda a: ((2,), {"scaling": {"rope_type": "ntk", "factor": 2.0}})),
+    ("rope_frequencies", "unexpected", lambda a: ((8,), {"scaling": {"rope_type": "linear", "factor": 2.0, "unexpected": 1}})),
     ("alibi_slopes", "num_heads", lambda a: ((0,), {})),
     ("alibi_slopes", "num_heads", lambda a: ((-3,), {})),
     ("alibi_slopes", "num_heads", lambda a: ((2.5,), {})),

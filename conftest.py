@@ -101,6 +101,7 @@ def _record(item, status: str, message: str = "", **facts) -> dict:
         "counterexample": None,
         "reproduce": None,
         "message": message,
+        "info": checks.RECORD.get("info"),
         **facts,
     }
     item.config.conformance_records.append(record)
@@ -187,6 +188,12 @@ def pytest_terminal_summary(terminalreporter, config):
         for target in config.conformance_targets:
             if target.unavailable:
                 tr.write_line(f"target {target.name} was requested but is {target.unavailable} (exit status 1)", red=True)
+    notes = sorted({(r["target"], r["info"]) for r in records if r.get("info")})
+    if notes:
+        tr.write_line("")
+        tr.write_line("informational (measured, not a verdict):")
+        for target, info in notes:
+            tr.write_line(f"  {_label(target)}: {info}")
     failures = [r for r in records if r["status"] in ("fail", "error")]
     if failures:
         tr.write_line("")

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from proofs import scaling as scaling_proofs
 from spec import alibi, error_model, phases, rope, sinusoidal, t5
+from spec.scaling import correction_dim, frequency_model
 from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
 from tests.test_validation import BAD_INPUTS, expect_rejection
 
@@ -87,3 +89,33 @@ def test_oracle_rejects_bad_input(case):
 
 def test_error_model_constants_are_documented():
     assert error_model.SAFETY == 2.0 and math.isclose(error_model.ORACLE_ABS, 2 * 2.0**-53)
+
+
+def test_scaler_golden_values_from_reference():
+    """REFERENCE.md: YaRN ranges (16, 41) raw (16.128, 40.210) for d=128, b=1e4, L0=2048 and (8.0928, 17.398)
+    for d=64, b=150000, L0=4096; Llama-3 (b=5e5, d=128, s=8, 1/4, L0=8192) keeps 29 pairs, blends 6, divides 29."""
+    with mpmath.workprec(100):
+        raw = [float(correction_dim(r, 128, mpmath.mpf(10000), 2048)) for r in (32, 1)]
+        other = [float(correction_dim(r, 64, mpmath.mpf(150000), 4096)) for r in (32, 1)]
+    assert np.allclose(raw, [16.128, 40.210], atol=5e-4) and (math.floor(raw[0]), math.ceil(raw[1])) == (16, 41)
+    assert np.allclose(other, [8.0928, 17.398], atol=5e-4)
+    model = frequency_model(128, 10000.0, {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048})
+    ratio = frequency_model(128, 10000.0).theta / model.theta
+    assert np.allclose(ratio[:17], 1) and np.allclose(ratio[41:], 4) and np.all((ratio[17:41] > 1) & (ratio[17:41] < 4))
+    llama = {"rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": 8192, "low_freq_factor": 1.0,
+             "high_freq_factor": 4.0}
+    ratio = frequency_model(128, 500000.0).theta / frequency_model(128, 500000.0, llama).theta
+    unchanged, divided = np.isclose(ratio, 1, rtol=1e-13), np.isclose(ratio, 8, rtol=1e-13)
+    assert (unchanged.sum(), (~unchanged & ~divided).sum(), divided.sum()) == (29, 6, 29)
+
+
+def test_quoted_position_interpolation_bound_fails_and_the_proven_one_holds():
+    """The usually quoted d·max|h|·(s−s1)(s2−s)/(8 ln c) is exceeded at d=128, c=1e4, s=½ (REFERENCE.md);
+    ½(s−s1)(s2−s)·max|h|·Σθ² (proofs.scaling) is not. Worst case: h_j = e^{−iθ_j/2} (|h_j| = 1)."""
+    d, c, t = 128, 1e4, 0.5
+    theta = c ** (-np.arange(0, d, 2) / d)
+    error = np.sum(1 - np.cos(theta / 2))  # a(½) − (a(0) + a(1))/2 for that h
+    quoted = d * (t * (1 - t)) / (8 * math.log(c))
+    proven = scaling_proofs.pi_interpolation_bound(t, 1.0, theta)
+    assert error > quoted and error <= proven
+    assert round(error, 3) == 0.494 and round(quoted, 3) == 0.434

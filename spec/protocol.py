@@ -29,15 +29,17 @@ def sinusoidal(positions, dim, *, base=10000.0, layout="interleaved"):
 
 
 def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
-    """``(inv_freq[rotary_dim // 2], attention_factor)`` with inv_freq_i = base^(−2i/rotary_dim)."""
+    """``(inv_freq[rotary_dim // 2], attention_factor)`` with inv_freq_i = base^(−2i/rotary_dim), or the map of
+    ``scaling`` — a Hugging Face ``rope_parameters`` dict (``spec/rope_parameters.py``) — at length ``seq_len``."""
 
 
 def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
     """R(m)x for x ``[..., seq, head_dim]`` and integer positions ``[seq]``; same shape and dtype.
 
     ``"half"`` pairs (i, i + rotary_dim/2) (rotate_half); ``"interleaved"`` pairs (2i, 2i+1). Only the
-    first ``rotary_dim`` (default head_dim) dims rotate; the rest pass through unchanged. The rotated
-    part is multiplied by the attention factor. ``x`` is never modified in place.
+    first ``rotary_dim`` (default head_dim) dims rotate; the rest pass through unchanged. ``scaling`` and
+    ``seq_len`` select the frequencies as in :func:`rope_frequencies`; the rotated part is multiplied by
+    the attention factor. ``x`` is never modified in place.
     """
 
 

@@ -314,3 +314,28 @@ def test_position_interpolation_bound(target, dtype, case, factor):
                  + score_tolerance(case, q, k, below + 1, at_zero, dtype)[..., 0])
     assert_true(np.abs(observed - interpolated) <= bound + tolerance, what="|a(t) − linear interpolation| ≤ PI bound",
                 context={"t": t[None].repeat(len(observed), 0), "deviation": np.abs(observed - interpolated), "bound": bound})
+
+
+@conformance("rope_frequencies", "seed maps", derivation="spec.scaling.frequency_model")
+@pytest.mark.parametrize("rope_type", ("seed_scale", "seed_power", "seed_polynomial"))
+@given(rotary_dim=rotary_dims, base=bases(), data=st.data())
+def test_seed_maps_boundaries(target, rope_type, rotary_dim, base, data):
+    """The seed notes' maps, relative to the target's own θ: α·θ is a constant ratio α; θ^(1/α) keeps θ_0 = 1
+    and moves every θ < 1 towards 1 when α > 1 (away when α < 1); θ·(1 + α(i/d)^β) keeps θ_0 and its ratio
+    grows with the pair index."""
+    scaling, _ = data.draw(scalings(rope_type, rotary_dim), label="scaling")
+    scaled, _, dtype = frequencies(target, rotary_dim, base, scaling)
+    plain, _, _ = frequencies(target, rotary_dim, base)
+    model, plain_model = frequency_model(rotary_dim, base, scaling), frequency_model(rotary_dim, base)
+    ratio = scaled / plain  # θ'/θ, whose relative error is at most the two relative frequency errors added
+    relative = tolerance_of(model, dtype) / model.theta + tolerance_of(plain_model, dtype) / plain_model.theta
+    if rope_type == "seed_scale":
+        assert_within(ratio, scaling["alpha"], relative * scaling["alpha"], what="θ'/θ vs α", how="relative frequency_error added", context=PAIR)
+        return
+    assert_within(ratio[0], 1.0, relative[0], what="θ'_0/θ_0", how="relative frequency_error added")
+    if rope_type == "seed_power":
+        towards_one = ratio >= 1 - relative if scaling["alpha"] >= 1 else ratio <= 1 + relative
+        assert_true(towards_one, what=f"θ^(1/α) on the side of θ towards 1 (α = {scaling['alpha']})", context={"θ'/θ": ratio})
+    else:
+        assert_true(ratio[1:] >= ratio[:-1] * (1 - relative[1:] - relative[:-1]), what="θ'/θ non-decreasing in the pair index",
+                    context={"θ'/θ": ratio[1:]})

@@ -101,13 +101,15 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
             log_ratio = abs(float(mpmath.log(new_base / b)))
             kappa = 2 + 2 * e * (float(mpmath.log(new_base)) + 2 + log_ratio + 4 * conditioning)
         elif kind == "yarn":
-            new, gamma, spread, ambiguous = _yarn(theta, d, b, s, config)
+            new, ramp_error, ambiguous = _yarn(theta, d, b, s, config, kappa)
             factor = _yarn_attention(s, config)
-            kappa = kappa + 3 + 4 * abs(1 - 1 / float(s)) * spread * _ratio(theta, new)
+            kappa = _blend_sensitivity(kappa, s, theta, new, ramp_error)
         elif kind == "llama3":
             new = _llama3(theta, s, config)
             low, high = config["low_freq_factor"], config["high_freq_factor"]
-            kappa = kappa + 3 + 4 * abs(1 - 1 / float(s)) * (high + low) / (high - low) * _ratio(theta, new)
+            # σ = (L0/λ − low)/(high − low): L0/λ = L0·θ/(2π) carries θ's κ plus 3 roundings.
+            ratio = np.minimum(config["original_max_position_embeddings"] * _floats(theta) / (2 * np.pi), high)
+            kappa = _blend_sensitivity(kappa, s, theta, new, (kappa + 3) * ratio / (high - low) + 2)
         elif kind == "longrope":
             original = config["original_max_position_embeddings"]
             ext = config["long_factor"] if seq_len is not None and seq_len > original else config["short_factor"]
@@ -135,20 +137,26 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
         return FrequencyModel(hi, lo, float(factor), np.asarray(kappa, dtype=np.float64), ambiguous)
 
 
-def _ratio(theta, new):
-    """θ_i/θ'_i per pair (a blend's rounding error is relative to |θ − θ/s| ≤ θ)."""
-    return np.array([float(t / n) for t, n in zip(theta, new)])
+def _floats(values):
+    return np.array([float(v) for v in values])
 
 
-def _yarn(theta, d, b, s, config):
-    """(θ', γ, ramp conditioning, ambiguous) for the index (HF) or the paper ramp."""
+def _blend_sensitivity(kappa, s, theta, new, ramp_error):
+    """κ of θ' = θ/s·γ + θ(1−γ) = θ(1 − γ(1 − 1/s)) when γ carries ``ramp_error``·u (absolute):
+    θ's own κ, 3 roundings of the blend, and Δγ·(1 − 1/s)·θ/θ'."""
+    return kappa + 3 + ramp_error * abs(1 - 1 / float(s)) * _floats(theta) / _floats(new)
+
+
+def _yarn(theta, d, b, s, config, kappa):
+    """(θ', the ramp's absolute error in units of u, ambiguous) for the index (HF) or the paper ramp."""
     original = config["original_max_position_embeddings"]
     fast, slow = mpmath.mpf(config["beta_fast"]), mpmath.mpf(config["beta_slow"])
     ambiguous = False
     if config["ramp"] == "paper":
         r = [original * t / (2 * mpmath.pi) for t in theta]
         gamma = [min(max((x - slow) / (fast - slow), 0), 1) for x in r]
-        spread = float((fast + slow) / (fast - slow))
+        # r = L0·θ/(2π) carries θ's κ plus 3 roundings; γ = (r − β_slow)/(β_fast − β_slow) two more.
+        ramp_error = (kappa + 3) * np.minimum(_floats(r), float(fast)) / float(fast - slow) + 2
         # paper: γ = 1 keeps θ (high frequency), γ = 0 interpolates; store the HF convention (1 = interpolate)
         gamma = [1 - g for g in gamma]
     else:
@@ -160,9 +168,9 @@ def _yarn(theta, d, b, s, config):
         if low == high:
             high += mpmath.mpf("0.001")
         gamma = [min(max((i - low) / (high - low), 0), 1) for i in range(d // 2)]
-        spread = 1.0
+        ramp_error = 4.0  # (i − low)/(high − low) on small exact numbers
     new = [t / s * g + t * (1 - g) for t, g in zip(theta, gamma)]
-    return new, gamma, spread, ambiguous
+    return new, ramp_error, ambiguous
 
 
 def _yarn_attention(s, config):

@@ -48,15 +48,26 @@ with mpmath.workprec(_PREC):
 
 
 @lru_cache(maxsize=4096)
-def frequencies_dd(dim: int, base: float) -> tuple[np.ndarray, np.ndarray]:
-    """θ_i = base^(−2i/dim), i = 0 … dim/2 − 1, as (hi, lo) float64 arrays with hi + lo ≈ θ to 2^−106."""
+def frequencies_mp(dim: int, base: float) -> tuple:
+    """θ_i = base^(−2i/dim), i = 0 … dim/2 − 1, as mpmath numbers at 160 bits."""
     with mpmath.workprec(_PREC):
         b = mpmath.mpf(base)
-        exact = [b ** (-mpmath.mpf(2 * i) / dim) for i in range(dim // 2)]
-        hi = np.array([float(t) for t in exact])
-        lo = np.array([float(t - mpmath.mpf(h)) for t, h in zip(exact, hi)])
+        return tuple(b ** (-mpmath.mpf(2 * i) / dim) for i in range(dim // 2))
+
+
+def split_dd(values) -> tuple[np.ndarray, np.ndarray]:
+    """High-precision numbers as (hi, lo) float64 arrays with hi + lo ≈ value to 2^−106."""
+    with mpmath.workprec(_PREC):
+        hi = np.array([float(v) for v in values])
+        lo = np.array([float(v - mpmath.mpf(h)) for v, h in zip(values, hi)])
     hi.flags.writeable = lo.flags.writeable = False
     return hi, lo
+
+
+@lru_cache(maxsize=4096)
+def frequencies_dd(dim: int, base: float) -> tuple[np.ndarray, np.ndarray]:
+    """θ_i as a double-double (``split_dd`` of ``frequencies_mp``)."""
+    return split_dd(frequencies_mp(dim, base))
 
 
 def reduced_phases(positions, dim: int, base: float) -> np.ndarray:

@@ -32,8 +32,8 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from spec import rope_parameters
-from spec.phases import pair_exponents
+from spec import error_model, rope_parameters
+from spec.phases import frequencies_mp, pair_exponents, split_dd
 
 _PREC = 160
 #: A truncated YaRN correction dim this close to an integer may round either way in float64.
@@ -78,11 +78,11 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
     config = dict(frozen) if frozen is not None else {"rope_type": "default"}
     kind = config["rope_type"]
     e = pair_exponents(d)
-    kappa = 2 + 2 * e * np.log(base)  # θ = b^(−e) by pow or exp(−e·ln b): (2 + 2e·ln b)·u
+    kappa = error_model.power_sensitivity(e, base)
     ambiguous = False
     with mpmath.workprec(_PREC):
         b = mpmath.mpf(base)
-        theta = [b ** (-mpmath.mpf(2 * i) / d) for i in range(d // 2)]
+        theta = list(frequencies_mp(d, base))
         s = mpmath.mpf(config.get("factor", 1))
         factor = mpmath.mpf(1)
         if kind == "linear":
@@ -132,8 +132,7 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
             new, kappa = [t * shrink for t in theta], kappa + 2
         else:  # default
             new = theta
-        hi = np.array([float(t) for t in new])
-        lo = np.array([float(t - mpmath.mpf(h)) for t, h in zip(new, hi)])
+        hi, lo = split_dd(new)
         return FrequencyModel(hi, lo, float(factor), np.asarray(kappa, dtype=np.float64), ambiguous)
 
 

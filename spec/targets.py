@@ -18,7 +18,7 @@ from types import ModuleType
 
 import numpy as np
 
-from spec.protocol import DTYPES, OPS
+from spec.protocol import DTYPES
 
 BUILTIN = {"numpy": "impl.numpy_ref", "torch": "impl.torch_ref", "torch-cuda": "impl.torch_cuda_ref"}
 DEFAULT_TARGETS = ("numpy", "torch", "torch-cuda")

@@ -14,6 +14,7 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
+from spec.rope_parameters import ROPE_TYPES
 from spec.targets import numpy_dtype
 
 #: Positions reach past 2^20 (the issue's horizon); the default strategy mixes in small ones.
@@ -79,8 +80,7 @@ def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12
     )
 
 
-SCALED_TYPES = ("linear", "ntk", "dynamic", "yarn", "llama3", "longrope", "seed_scale", "seed_power", "seed_polynomial",
-                "reverse_extrapolation")
+SCALED_TYPES = tuple(rope_type for rope_type in ROPE_TYPES if rope_type != "default")
 
 
 def log_uniform(low: float, high: float):

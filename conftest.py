@@ -8,29 +8,33 @@ that could not be loaded is "unavailable". The terminal summary tabulates target
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
+from spec.report import ReportWriter, label, merge
 from spec.targets import load_target, split_target_option
-from tests import checks
+from tests import checks, strategies
 
 pytest_plugins = ["spec.pytest_plugin"]
 
-STATUS_ORDER = ("fail", "error", "pass", "not provided", "unavailable")
+
+#: The session's config, for hooks that pytest calls without one (pytest_runtest_logreport).
+_CONFIG: dict = {}
 
 
 def pytest_configure(config):
+    _CONFIG["config"] = config
     requested = config.getoption("--target")
     config.conformance_targets = [load_target(name) for name in split_target_option(requested)]
     # A target asked for by name that cannot be loaded fails the run; the default torch-cuda only skips.
     config.conformance_required = bool(requested)
     config.conformance_records = []
+    path = config.getoption("--conformance-report")
+    config.conformance_writer = ReportWriter(path) if path else None
 
 
 def pytest_report_header(config):
@@ -49,11 +53,6 @@ def pytest_report_header(config):
     return lines
 
 
-def _label(name: str) -> str:
-    """Short id of a target: a file target's stem, else its name."""
-    return Path(name).stem if name.endswith(".py") else name
-
-
 def pytest_generate_tests(metafunc):
     if "target" not in metafunc.fixturenames:
         return
@@ -66,15 +65,17 @@ def pytest_generate_tests(metafunc):
             return (not only or dtype in only.args) and (not chosen or dtype in chosen)
 
         cases = [(t, d) for t in targets for d in (t.dtypes if not t.unavailable else ("-",)) if wanted(d)]
-        metafunc.parametrize("target,dtype", cases, ids=[f"{_label(t.name)}-{d}" for t, d in cases])
+        metafunc.parametrize("target,dtype", cases, ids=[f"{label(t.name)}-{d}" for t, d in cases])
     else:
-        metafunc.parametrize("target", targets, ids=[_label(t.name) for t in targets])
+        metafunc.parametrize("target", targets, ids=[label(t.name) for t in targets])
 
 
 @pytest.fixture(autouse=True)
-def _fresh_record():
-    """Each test starts with an empty record of its worst error, dtype and counterexample."""
+def _fresh_record(request):
+    """Each test starts with an empty record (worst error, dtype, counterexample) and its target's position limit."""
     checks.RECORD.clear()
+    found = _conformance(request.node)
+    strategies.POSITION_LIMIT["value"] = found[1].max_position(found[0].kwargs["op"]) if found else None
 
 
 def _conformance(item):
@@ -87,6 +88,7 @@ def _conformance(item):
 
 
 def _record(item, status: str, message: str = "", **facts) -> dict:
+    """The report record of a conformance test's outcome (collected from its test report, see below)."""
     marker, target = _conformance(item)
     record = {
         "target": target.name,
@@ -104,28 +106,26 @@ def _record(item, status: str, message: str = "", **facts) -> dict:
         "info": checks.RECORD.get("info"),
         **facts,
     }
-    item.config.conformance_records.append(record)
     return record
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Settle "unavailable" and "not provided" at collection: recorded for the report, never run."""
-    runnable, settled = [], []
+    """Settle "unavailable" and "not provided" at collection: skipped with that status, never run.
+
+    Skipping (rather than deselecting) sends the record through the test report, which is how it
+    reaches the controller under pytest-xdist.
+    """
     for item in items:
         found = _conformance(item)
-        if found is not None:
-            marker, target = found
-            op = marker.kwargs["op"]
-            if target.unavailable or not target.provides(op):
-                status = "unavailable" if target.unavailable else "not provided"
-                _record(item, status, target.unavailable or f"not provided: {op}")
-                settled.append(item)
-                continue
-        runnable.append(item)
-    if settled:
-        config.hook.pytest_deselected(items=settled)
-        items[:] = runnable
+        if found is None:
+            continue
+        marker, target = found
+        op = marker.kwargs["op"]
+        if target.unavailable or not target.provides(op):
+            item.conformance_settled = ("unavailable" if target.unavailable else "not provided",
+                                        target.unavailable or f"not provided: {op}")
+            item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
     # A test module with slow work of its own (the zoo's gate runs) starts it now, to overlap the rest.
     for module in {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}:
         module.start_in_background(config)
@@ -148,23 +148,38 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if _conformance(item) is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return report
-    if report.passed:
-        _record(item, "pass")
+    if hasattr(item, "conformance_settled"):
+        record = _record(item, *item.conformance_settled)
+    elif report.passed:
+        record = _record(item, "pass")
     elif report.skipped:  # NotImplementedError for a feature: checks.call_raw skipped it
-        _record(item, "not provided", report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
+        record = _record(item, "not provided", report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
     else:
         violated = call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
         record = _record(
             item, "fail" if violated else "error",
-            str(call.excinfo.value).splitlines()[0][:500] if call.excinfo else "",
+            str(call.excinfo.value)[:2000] if call.excinfo else "",
             reproduce=_reproduce(item), counterexample=checks.RECORD.get("counterexample"),
         )
         report.sections.append(("reproduce", record["reproduce"]))
+    report.user_properties.append(("conformance", record))
     return report
 
 
-def _merge(statuses: set[str]) -> str:
-    return next(s for s in STATUS_ORDER if s in statuses)
+def pytest_runtest_logreport(report):
+    """Collect records where the session is summarised (the controller, under pytest-xdist)."""
+    records = [value for key, value in report.user_properties if key == "conformance"]
+    if not records:
+        return
+    config = _CONFIG["config"]
+    config.conformance_records.extend(records)
+    if config.conformance_writer:
+        config.conformance_writer.write(_payload(config, complete=False))
+
+
+def pytest_collection_finish(session):
+    if session.config.conformance_writer:  # a report exists from the start, even if a target kills the run
+        session.config.conformance_writer.write(_payload(session.config, complete=False), force=True)
 
 
 def pytest_terminal_summary(terminalreporter, config):
@@ -172,18 +187,20 @@ def pytest_terminal_summary(terminalreporter, config):
     if not records:
         return
     targets = [t.name for t in config.conformance_targets]
-    table = defaultdict(set)
+    table, derivations = defaultdict(set), defaultdict(set)
     for r in records:
         table[(r["op"], r["family"], r["target"])].add(r["status"])
+        derivations[(r["op"], r["family"])].add(r["derivation"])
     rows = sorted({(op, family) for op, family, _ in table})
     width = max(len(f"{op} · {family}") for op, family in rows) + 2
-    columns = [max(len(_label(t)), 12) + 2 for t in targets]
+    columns = [max(len(label(t)), 12) + 2 for t in targets]
     tr = terminalreporter
     tr.section("conformance: target × op × property family")
-    tr.write_line("".ljust(width) + "".join(_label(t).ljust(w) for t, w in zip(targets, columns)))
+    tr.write_line("".ljust(width) + "".join(label(t).ljust(w) for t, w in zip(targets, columns)))
     for op, family in rows:
-        cells = [_merge(table[(op, family, t)]) if table.get((op, family, t)) else "-" for t in targets]
-        tr.write_line(f"{op} · {family}".ljust(width) + "".join(c.ljust(w) for c, w in zip(cells, columns)))
+        cells = [merge(table[(op, family, t)]) if table.get((op, family, t)) else "-" for t in targets]
+        row = f"{op} · {family}".ljust(width) + "".join(c.ljust(w) for c, w in zip(cells, columns))
+        tr.write_line(row + "  ⟵ " + ", ".join(sorted(derivations[(op, family)])))
     if config.conformance_required:
         for target in config.conformance_targets:
             if target.unavailable:
@@ -193,13 +210,14 @@ def pytest_terminal_summary(terminalreporter, config):
         tr.write_line("")
         tr.write_line("informational (measured, not a verdict):")
         for target, info in notes:
-            tr.write_line(f"  {_label(target)}: {info}")
+            tr.write_line(f"  {label(target)}: {info}")
     failures = [r for r in records if r["status"] in ("fail", "error")]
     if failures:
         tr.write_line("")
         tr.write_line(f"{len(failures)} non-conformant results; reproduce each with:")
         for r in failures:
-            tr.write_line(f"  [{r['status']}] {r['property']} ({r['target']}, {r['dtype']}): {r['reproduce']}")
+            tr.write_line(f"  [{r['status']}] {r['property']} ({r['target']}, {r['dtype']}; derivation {r['derivation']}): "
+                          f"{r['reproduce']}")
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -209,21 +227,20 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = exitstatus = pytest.ExitCode.OK  # every selected property was settled as not provided
     if config.conformance_required and unavailable and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = exitstatus = pytest.ExitCode.TESTS_FAILED
-    path = config.getoption("--conformance-report")
-    if not path:
-        return
-    payload = {
+    if config.conformance_writer:
+        complete = exitstatus != pytest.ExitCode.INTERRUPTED
+        config.conformance_writer.write(_payload(config, complete=complete, exit_status=exitstatus), force=True)
+
+
+def _payload(config, *, complete: bool, exit_status=None) -> dict:
+    return {
+        "complete": complete,
         "targets": [
             {"name": t.name, "unavailable": t.unavailable, "array_api": t.array_api, "device": t.device,
              "dtypes": list(t.dtypes), "versions": t.versions}
             for t in config.conformance_targets
         ],
         "python": sys.version.split()[0],
-        "exit_status": int(exitstatus),
+        "exit_status": None if exit_status is None else int(exit_status),
         "results": config.conformance_records,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1, default=str))
-    tmp.replace(path)

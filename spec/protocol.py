@@ -7,10 +7,14 @@ that feature). It may declare, as module attributes:
 * ``ARRAY_API``: ``"numpy"`` (default) or ``"torch"`` — the array type its ops take and return;
 * ``DEVICE``: the torch device its inputs are built on (default ``"cpu"``);
 * ``DTYPES``: the floating dtypes ``rope_apply``/``learned_absolute`` accept, by name, from
-  ``float64``, ``float32``, ``float16``, ``bfloat16`` (default: float64 and float32).
+  ``float64``, ``float32``, ``float16``, ``bfloat16`` (default: float64 and float32);
+* ``MAX_POSITION``: the largest position the target supports — an int, or a dict op → int — for
+  implementations built on a finite table (torchtune's cache, a model's sinusoid table); the gate
+  then draws positions, and positions plus shifts, no larger (default: unlimited);
+* ``VERSIONS``: ``{library: version}`` of what an adapter wraps, for the report.
 
 Results are judged by the error model of the dtype they come back in (``spec.error_model``).
-The stubs below are the normative signatures; ``tests/test_protocol.py`` checks the project's own
+The stubs below are the normative signatures; ``tests/test_gate.py`` checks the project's own
 targets against them.
 """
 

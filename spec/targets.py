@@ -20,8 +20,22 @@ import numpy as np
 
 from spec.protocol import DTYPES
 
-BUILTIN = {"numpy": "impl.numpy_ref", "torch": "impl.torch_ref", "torch-cuda": "impl.torch_cuda_ref"}
+BUILTIN = {
+    "numpy": "impl.numpy_ref",
+    "torch": "impl.torch_ref",
+    "torch-cuda": "impl.torch_cuda_ref",
+    # Adapters exposing third-party libraries (``pip install -e ".[thirdparty]"``), see impl/adapters/.
+    "transformers": "impl.adapters.transformers",
+    "x-transformers": "impl.adapters.x_transformers",
+    "rotary-embedding-torch": "impl.adapters.rotary_embedding_torch",
+    "torchtune": "impl.adapters.torchtune",
+    "flash-attn": "impl.adapters.flash_attn",
+    "vllm": "impl.adapters.vllm",
+    "liger-kernel": "impl.adapters.liger_kernel",
+}
 DEFAULT_TARGETS = ("numpy", "torch", "torch-cuda")
+#: The CPU third-party targets the committed analysis covers (docs/conformance/).
+THIRD_PARTY_CPU = ("transformers", "x-transformers", "rotary-embedding-torch", "torchtune")
 
 
 @dataclass
@@ -35,6 +49,13 @@ class Target:
     device: str = "cpu"
     dtypes: tuple[str, ...] = ("float64", "float32")
     versions: dict[str, str] = field(default_factory=dict)
+    max_positions: dict[str, int] | int | None = None
+
+    def max_position(self, op: str) -> int | None:
+        """The largest position ``op`` supports (a table's last row), or None when unlimited."""
+        if isinstance(self.max_positions, dict):
+            return self.max_positions.get(op)
+        return self.max_positions
 
     def __repr__(self) -> str:
         return f"Target({self.name!r})"
@@ -103,6 +124,7 @@ def _versions(module: ModuleType, array_api: str) -> dict[str, str]:
         versions["torch"] = torch.__version__
     if getattr(module, "__version__", None):
         versions[module.__name__] = str(module.__version__)
+    versions.update(getattr(module, "VERSIONS", {}))  # an adapter names the library it wraps
     return versions
 
 
@@ -132,6 +154,7 @@ def load_target(name: str) -> Target:
         device=getattr(module, "DEVICE", "cpu"),
         dtypes=dtypes,
         versions=_versions(module, array_api),
+        max_positions=getattr(module, "MAX_POSITION", None),
     )
 
 

@@ -21,7 +21,7 @@ from spec import error_model, rope
 from spec.layouts import split_pairs
 from spec.scaling import frequency_model
 from tests.checks import RECORD, as_array, assert_true, assert_within, call_raw, conformance, dtype_of
-from tests.strategies import SCALED_TYPES, bases, log_uniform, positions, rope_cases, scalings
+from tests.strategies import SCALED_TYPES, bases, log_uniform, positions, rope_cases, scalings, shifts
 from tests.test_rope import component_tolerance, model_of, relative_scores, rotate, score_tolerance, scores
 
 rotary_dims = st.integers(2, 128).map(lambda h: 2 * h)
@@ -65,7 +65,7 @@ def test_scaled_frequencies_match_oracle(target, rope_type, rotary_dim, base, da
 @conformance("rope_apply", "scaled rotation", derivation=rope_proofs.RELATIVE.name)
 @pytest.mark.dtypes("float64", "float32")
 @pytest.mark.parametrize("rope_type", SCALED_TYPES)
-@given(case=rope_cases(max_dim=128, max_len=6, min_dim=4), keys=positions(max_len=6), shift=st.integers(1, 2**20),
+@given(case=rope_cases(max_dim=128, max_len=6, min_dim=4), keys=positions(max_len=6), shift=shifts(),
        data=st.data())
 def test_scaled_rope_keeps_rotary_properties(target, dtype, rope_type, case, keys, shift, data):
     """Any fixed scaled map is still a rotation: af·R'(m)x against the oracle, scores af²·qᵀR'(n−m)k,

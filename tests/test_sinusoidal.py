@@ -17,7 +17,7 @@ from spec import error_model, sinusoidal
 from spec.layouts import pair_indices, split_pairs
 from spec.phases import pair_exponents, phase_magnitudes, reduced_phases
 from tests.checks import as_array, assert_within, call_raw, conformance, dtype_of
-from tests.strategies import bases, even_dims, positions
+from tests.strategies import bases, even_dims, positions, shifts
 
 #: Layouts are pytest parameters, not drawn: a target without one is "not provided" for it alone.
 SINUSOIDAL_LAYOUTS = pytest.mark.parametrize("layout", ["interleaved", "concat"])
@@ -61,7 +61,7 @@ def test_sinusoidal_matches_oracle(target, layout, case):
 
 @conformance("sinusoidal", "shift", derivation=proofs.SHIFT.name)
 @SINUSOIDAL_LAYOUTS
-@given(case=tables(max_position=2**20), shift=st.integers(-64, 2**20))
+@given(case=tables(max_position=2**20), shift=shifts(-64))
 def test_sinusoidal_shift_is_linear(target, layout, case, shift):
     """PE(p+k) = M(kω)·PE(p) per frequency, M from proofs.sinusoidal (Vaswani §3.5)."""
     p, dim, base = case["positions"], case["dim"], case["base"]

@@ -16,7 +16,7 @@ from collections import defaultdict
 import pytest
 
 from spec.report import ReportWriter, label, merge
-from spec.targets import load_target, split_target_option
+from spec.targets import Target, load_target, split_target_option
 from tests import checks, strategies
 
 pytest_plugins = ["spec.pytest_plugin"]
@@ -64,7 +64,8 @@ def pytest_generate_tests(metafunc):
         def wanted(dtype):
             return (not only or dtype in only.args) and (not chosen or dtype in chosen)
 
-        cases = [(t, d) for t in targets for d in (t.dtypes if not t.unavailable else ("-",)) if wanted(d)]
+        # An unavailable target keeps its one "-" case whatever the dtypes chosen: it must still be reported.
+        cases = [(t, d) for t in targets for d in (t.dtypes if not t.unavailable else ("-",)) if t.unavailable or wanted(d)]
         metafunc.parametrize("target,dtype", cases, ids=[f"{label(t.name)}-{d}" for t, d in cases])
     else:
         metafunc.parametrize("target", targets, ids=[label(t.name) for t in targets])
@@ -81,10 +82,10 @@ def _fresh_record(request):
 def _conformance(item):
     """(marker, target) when ``item`` is a conformance property run on a target, else None."""
     marker = item.get_closest_marker("conformance")
-    callspec = getattr(item, "callspec", None)
-    if marker is None or callspec is None or "target" not in callspec.params:
+    target = item.callspec.params.get("target") if hasattr(item, "callspec") else None
+    if marker is None or not isinstance(target, Target):  # an empty parameter set (no dtype left) has no target
         return None
-    return marker, callspec.params["target"]
+    return marker, target
 
 
 def _record(item, status: str, message: str = "", **facts) -> dict:
@@ -126,7 +127,10 @@ def pytest_collection_modifyitems(config, items):
             item.conformance_settled = ("unavailable" if target.unavailable else "not provided",
                                         target.unavailable or f"not provided: {op}")
             item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
-    # A test module with slow work of its own (the zoo's gate runs) starts it now, to overlap the rest.
+    # A test module with slow work of its own (the zoo's gate runs) starts it now, to overlap the rest —
+    # but not in pytest-xdist workers (each collects everything; only one runs the module) nor for --collect-only.
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
     for module in {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}:
         module.start_in_background(config)
 
@@ -150,20 +154,32 @@ def pytest_runtest_makereport(item, call):
         return report
     if hasattr(item, "conformance_settled"):
         record = _record(item, *item.conformance_settled)
-    elif report.passed:
-        record = _record(item, "pass")
-    elif report.skipped:  # NotImplementedError for a feature: checks.call_raw skipped it
+    elif report.passed:  # a pass where some drawn cases were not provided says which
+        record = _record(item, "pass", f"partly {checks.RECORD['not_provided']}" if "not_provided" in checks.RECORD else "")
+    elif report.skipped:  # NotImplementedError outside a Hypothesis test: checks.not_provided skipped it
         record = _record(item, "not provided", report.longrepr[2] if isinstance(report.longrepr, tuple) else "")
+    elif _nothing_provided(call):  # every drawn case was one the target does not offer
+        reason = checks.RECORD["not_provided"]
+        report.outcome, report.longrepr = "skipped", (str(item.path), item.location[1] or 0, f"Skipped: {reason}")
+        record = _record(item, "not provided", reason)
     else:
         violated = call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
         record = _record(
             item, "fail" if violated else "error",
-            str(call.excinfo.value)[:2000] if call.excinfo else "",
+            # A violation says what is wrong; an error also names its exception ("SystemExit: 3").
+            (str(call.excinfo.value) if violated else call.excinfo.exconly())[:2000] if call.excinfo else "",
             reproduce=_reproduce(item), counterexample=checks.RECORD.get("counterexample"),
         )
         report.sections.append(("reproduce", record["reproduce"]))
     report.user_properties.append(("conformance", record))
     return report
+
+
+def _nothing_provided(call) -> bool:
+    """Hypothesis gave up because ``checks.not_provided`` discarded every case it drew."""
+    from hypothesis.errors import FailedHealthCheck, Unsatisfiable
+
+    return bool(call.excinfo and checks.RECORD.get("not_provided") and call.excinfo.errisinstance((Unsatisfiable, FailedHealthCheck)))
 
 
 def pytest_runtest_logreport(report):

@@ -19,11 +19,17 @@ REGISTRY: dict[str, "Derivation"] = {}
 
 @dataclass(frozen=True)
 class Derivation:
-    """A claim ``residual == 0`` (a scalar, a matrix, or a list of them), named ``scheme.topic``."""
+    """A claim ``residual == 0`` (a scalar, a matrix, or a list of them), named ``scheme.topic``.
+
+    ``steps`` (optional, for ``python -m proofs``) shows how the claim unfolds: ``(label, chain)`` pairs,
+    a chain being SymPy objects that are equal one to the next (the renderer checks that) or raw LaTeX
+    strings naming them; a chain of one item is a definition or premise, shown and not checked.
+    """
 
     name: str
     statement: str
     residual: object
+    steps: tuple = ()
 
     def __post_init__(self):
         REGISTRY[self.name] = self

@@ -34,8 +34,19 @@ GEOMETRIC = Derivation(
     "alibi.geometric",
     "m_{h+1}/m_h = 2^(−8/n) = m_1;  Π_{h=1}^{n} m_h = 2^(−4(n+1))",
     [sympy.powsimp(slope(h + 1, n) / slope(h, n)) - slope(1, n), sympy.powsimp(PRODUCT) - sympy.Integer(2) ** (-4 * (n + 1))],
+    steps=(
+        ("Consecutive slopes: the exponents differ by 8/n.",
+         (r"m_{h+1}/m_h", slope(h + 1, n) / slope(h, n), sympy.powsimp(slope(h + 1, n) / slope(h, n)), "m_1")),
+        ("The product adds the exponents: Σ_{h=1}^{n} 8h/n = 4(n + 1).",
+         (r"\prod_{h=1}^{n} m_h", sympy.Integer(2) ** (-sympy.Sum(8 * h / n, (h, 1, n))),
+          sympy.Integer(2) ** (-4 * (n + 1)))),
+    ),
 )
-NESTING = Derivation("alibi.nesting", "m_{2h}(2n) = m_h(n)", slope(2 * h, 2 * n) - slope(h, n))
+NESTING = Derivation(
+    "alibi.nesting", "m_{2h}(2n) = m_h(n)", slope(2 * h, 2 * n) - slope(h, n),
+    steps=(("Doubling the heads halves the exponent step; every second slope is an old one.",
+            (r"m_{2h}(2n) = 2^{-8 \cdot 2h/(2n)}", slope(2 * h, 2 * n), "m_h(n)")),),
+)
 INTERLEAVED_SLOPE = slope(2 * j + 1, 2 * P)
 INTERLEAVE = Derivation(
     "alibi.interleave",
@@ -57,11 +68,14 @@ SOFTMAX_SHIFT = Derivation(
     "softmax(z + c) = softmax(z); −m(i − j) = m·j + (−m·i)",
     [*(a - b for a, b in zip(_softmax([z1 + c, z2 + c]), _softmax([z1, z2]))), CAUSAL - (m * key - m * i)],
 )
+_distance = sympy.Symbol("t", nonnegative=True)  # i − j for a key j ≤ i
 BIAS = Derivation(
     "alibi.bias",
     "symmetric bias −m|i−j| is even in i − j and equals the causal one for j ≤ i",
     [SYMMETRIC - SYMMETRIC.subs({i: key, key: i}, simultaneous=True),
-     SYMMETRIC.subs(key, i - sympy.Symbol("t", nonnegative=True)) - CAUSAL.subs(key, i - sympy.Symbol("t", nonnegative=True))],
+     SYMMETRIC.subs(key, i - _distance) - CAUSAL.subs(key, i - _distance)],
+    steps=(("A key j = i − t at or before the query (t ≥ 0): |i − j| = t = i − j.",
+            (r"-m\,|i - j|", SYMMETRIC.subs(key, i - _distance), CAUSAL.subs(key, i - _distance), r"-m\,(i - j)")),),
 )
 
 

@@ -51,8 +51,18 @@ def _layout_residuals():
     return residuals
 
 
+_phases4 = sympy.symbols("phi0:2", real=True)
 PERMUTATION = Derivation(
     "layouts.permutation",
     "rotate_half(H) = P · blockdiag(R₂(φ_i)) · Pᵀ with P: 2i+j ↦ i + j·d/2  (d = 2, 4, 6, 8)",
     _layout_residuals(),
+    steps=(
+        ("d = 4: the half-split formula x·[cos φ | cos φ] + rotate_half(x)·[sin φ | sin φ] as a matrix (its Jacobian).",
+         ("H", _half_operator(_phases4))),
+        ("P puts interleaved coordinate 2i + j at half-split slot i + j·d/2.", ("P", _permutation(4))),
+        ("Conjugating the interleaved block rotation by P gives H.",
+         (r"P \operatorname{blockdiag}(R_2(\phi_0), R_2(\phi_1)) P^{\mathsf T}",
+          sympy.MatMul(_permutation(4), _interleaved_operator(_phases4), _permutation(4).T, evaluate=False), "H",
+          _half_operator(_phases4))),
+    ),
 )

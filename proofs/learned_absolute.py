@@ -19,4 +19,6 @@ LOOKUP = Derivation(
     "learned_absolute.lookup",
     "e_pᵀ W = W[p] (the one-hot selection of row p), shown for a 3×2 table",
     [sympy.Matrix([[1 if col == row else 0 for col in range(3)]]) * W - W[row, :] for row in range(3)],
+    steps=(("Row p = 1.", (r"e_1^{\mathsf T} W", sympy.MatMul(sympy.Matrix([[0, 1, 0]]), W, evaluate=False), "W[1]",
+                           W[1, :])),),
 )

@@ -64,7 +64,7 @@ def _log_residual(lhs, rhs):
     return expand_log(log(lhs) - log(rhs), force=True)
 
 
-_ln_b_new = sympy.Symbol("ln_b'", real=True)  # solve for ln b': ln θ'_{d/2−1} = ln(θ_{d/2−1}/s) is linear in it
+_ln_b_new = sympy.Symbol(r"\ln b'", real=True)  # solve for ln b': ln θ'_{d/2−1} = ln(θ_{d/2−1}/s) is linear in it
 _condition = sympy.Eq(log(_theta(exp(_ln_b_new), d / 2 - 1)), expand_log(log(_theta(b, d / 2 - 1) / s), force=True))
 _solutions = sympy.solve(_condition, _ln_b_new, check=False, simplify=False)
 assert len(_solutions) == 1
@@ -75,6 +75,14 @@ NTK_BASE = Derivation(
     [expand_log(_solutions[0] - log(NTK_B), force=True),
      _log_residual(_theta(NTK_B, d / 2 - 1), _theta(b, d / 2 - 1) / s), _theta(NTK_B, 0) - _theta(b, 0),
      _log_residual(_theta(NTK_B, i) / _theta(b, i), s ** (-2 * i / (d - 2)))],
+    steps=(
+        (("Require the lowest frequency (pair d/2 − 1) to be interpolated by s; in logs the condition is linear "
+          "in ln b′."), (_condition,)),
+        ("Solve it.", (r"\ln b'", _solutions[0], expand_log(log(NTK_B), force=True))),
+        ("The highest frequency (pair 0) is untouched; in between the ratio falls geometrically (in logs).",
+         (r"\ln(\theta'_i / \theta_i)", expand_log(log(_theta(NTK_B, i) / _theta(b, i)), force=True),
+          expand_log(log(s ** (-2 * i / (d - 2))), force=True))),
+    ),
 )
 
 R_OF_I = L0 * _theta(b, i) / (2 * pi)  # L0/λ_i: rotations of pair i over the original context
@@ -87,6 +95,12 @@ YARN_CORRECTION_DIM = Derivation(
      sympy.diff(FCD, r) + d / (2 * r * log(b)),
      expand_log(FCD.subs(r, beta_slow) - FCD.subs(r, beta_fast) - d * log(beta_fast / beta_slow) / (2 * log(b)),
                 force=True)],
+    steps=(
+        ("Rotations of pair i over the original context.", ("r(i) = L_0/\\lambda_i", R_OF_I)),
+        ("Its inverse, the continuous pair index of r rotations (HF's find_correction_dim).", (r"\mathrm{fcd}(r)", FCD)),
+        ("Decreasing in r: faster-rotating pairs have lower indices.",
+         (sympy.Derivative(FCD, r), sympy.diff(FCD, r), -d / (2 * r * log(b)))),
+    ),
 )
 
 BLEND = theta / s * gamma + theta * (1 - gamma)
@@ -103,6 +117,13 @@ YARN_RAMP = Derivation(
      RAMP_LINEAR.subs(r, alpha), RAMP_LINEAR.subs(r, beta) - 1, PAPER_RAMP.subs(r, alpha), PAPER_RAMP.subs(r, beta) - 1,
      PAPER_RAMP.subs(beta, alpha + eps).subs(r, alpha - eps),  # β = α + ε, r = α − ε < α
      PAPER_RAMP.subs(beta, alpha + eps).subs(r, alpha + 2 * eps) - 1],  # r = β + ε > β
+    steps=(
+        ("The blend, γ the interpolation weight.", (r"\theta'", BLEND)),
+        ("The ratio θ/θ′ runs from 1 (γ = 0) to s (γ = 1) …", (r"\theta / \theta'", RATIO, 1 / (gamma / s + 1 - gamma))),
+        ("… monotonically, since s ≥ 1.",
+         (sympy.Derivative(RATIO, gamma), sympy.diff(RATIO, gamma), (1 - 1 / s) / (gamma / s + 1 - gamma) ** 2)),
+        ("The paper's ramp over r = L0/λ (keep weight).", (r"\gamma(r)", PAPER_RAMP)),
+    ),
 )
 
 MSCALE = sympy.Rational(1, 10) * k * log(s) + 1
@@ -113,6 +134,12 @@ MSCALE_DERIVATION = Derivation(
     "mscale(1, k) = 1, dmscale/ds = k/(10s); mscale(s,k)/mscale(s,k) = 1; sqrt(1 + ln 1/ln L0) = 1",
     [MSCALE.subs(s, 1) - 1, sympy.diff(MSCALE, s) - k / (10 * s), DEEPSEEK_FACTOR.subs(k_all, k) - 1,
      LONGROPE_FACTOR.subs(s, 1) - 1],
+    steps=(
+        ("YaRN's mscale (k = mscale, or mscale_all_dim for the denominator of DeepSeek's ratio) …",
+         (r"\mathrm{mscale}(s, k)", MSCALE)),
+        ("… grows with s, from 1 at s = 1.", (sympy.Derivative(MSCALE, s), sympy.diff(MSCALE, s), k / (10 * s))),
+        ("LongRoPE's factor.", (r"\sqrt{1 + \ln s / \ln L_0}", LONGROPE_FACTOR)),
+    ),
 )
 
 SIGMA = (L0 / lam - low) / (high - low)
@@ -124,6 +151,14 @@ LLAMA3 = Derivation(
     [SIGMA.subs(lam, L0 / high) - 1, LLAMA3_BLEND.subs(lam, L0 / high) - theta,
      SIGMA.subs(lam, L0 / low), LLAMA3_BLEND.subs(lam, L0 / low) - theta / s,
      RAMP_LINEAR.subs({r: L0 / lam, alpha: low, beta: high}) - SIGMA, LLAMA3_BLEND - BLEND.subs(gamma, 1 - SIGMA)],
+    steps=(
+        ("The smoothing weight, for wavelengths between L0/high and L0/low.", (r"\sigma(\lambda)", SIGMA)),
+        ("θ′ is YaRN's blend with interpolation weight 1 − σ.", (r"\theta'", LLAMA3_BLEND, BLEND.subs(gamma, 1 - SIGMA))),
+        ("At the short-wavelength edge λ = L0/high: unchanged.",
+         (r"\theta'\big|_{\lambda = L_0/high}", LLAMA3_BLEND.subs(lam, L0 / high), theta)),
+        ("At the long-wavelength edge λ = L0/low: interpolated by s.",
+         (r"\theta'\big|_{\lambda = L_0/low}", LLAMA3_BLEND.subs(lam, L0 / low), theta / s)),
+    ),
 )
 
 DYNAMIC_B = b * (s * L / L0 - (s - 1)) ** (d / (d - 2))
@@ -132,6 +167,13 @@ DYNAMIC_NTK = Derivation(
     "b'(L0) = b; db'/dL = b·d/(d−2)·(s/L0)·(1 + s(L−L0)/L0)^(2/(d−2)), every factor > 0 for d > 2, L ≥ L0",
     [DYNAMIC_B.subs(L, L0) - b,
      sympy.powsimp(sympy.diff(DYNAMIC_B, L)) - b * d / (d - 2) * (s / L0) * (1 + s * (L - L0) / L0) ** (2 / (d - 2))],
+    steps=(
+        ("NTK's base with the factor grown to sL/L0 − (s − 1) at length L.", (r"b'(L)", DYNAMIC_B)),
+        ("At L = L0 the factor is 1.", (r"b'(L_0)", DYNAMIC_B.subs(L, L0))),
+        ("Increasing in L: every factor is positive.",
+         (r"\frac{\partial b'}{\partial L}", sympy.powsimp(sympy.diff(DYNAMIC_B, L)),
+          b * d / (d - 2) * (s / L0) * (1 + s * (L - L0) / L0) ** (2 / (d - 2)))),
+    ),
 )
 
 
@@ -161,6 +203,14 @@ POSITION_INTERPOLATION = Derivation(
      ((t - s1) * (s2 - t)).subs(t, (s1 + s2) / 2) - (s2 - s1) ** 2 / 4,
      *[pi_interpolation_bound(tv, H, _th) - PI_BOUND.subs({t: tv, s1: sympy.floor(tv), s2: sympy.floor(tv) + 1})
        for tv in (sympy.Rational(7, 2), sympy.Rational(-5, 4), sympy.Rational(10, 3))]],
+    steps=(
+        ("The score as a function of a fractional position t (three pairs shown).", ("a(t)", SCORE)),
+        (("Linear interpolation between the integer positions s1, s2 errs by the Lagrange remainder (exact for a "
+          "quadratic q; for a it holds with a″ at some point between) …"),
+         (r"q(t) - L_q(t)", _quadratic - _linear(_quadratic), sympy.diff(_quadratic, t, 2) / 2 * (t - s1) * (t - s2))),
+        ("… and (t − s1)(s2 − t) peaks at the midpoint.", (((t - s1) * (s2 - t)).subs(t, (s1 + s2) / 2), (s2 - s1) ** 2 / 4)),
+        ("With |a″| ≤ max|h|·Σθ², the exported bound.", (r"\varepsilon(t)", PI_BOUND)),
+    ),
 )
 
 IDENTITY_AT_FACTOR_ONE = Derivation(
@@ -170,6 +220,11 @@ IDENTITY_AT_FACTOR_ONE = Derivation(
     [(theta / s).subs(s, 1) - theta, NTK_B.subs(s, 1) - b, BLEND.subs(s, 1) - theta, LLAMA3_SMOOTH.subs(s, 1) - theta,
      MSCALE.subs(s, 1) - 1, DEEPSEEK_FACTOR.subs(s, 1) - 1, LONGROPE_FACTOR.subs(s, 1) - 1,
      DYNAMIC_B.subs({s: 1, L: L0}) - b, DYNAMIC_B.subs(s, 1) - b * (L / L0) ** (d / (d - 2))],
+    steps=(
+        ("Llama 3 at s = 1: both branches of the blend are θ.", (LLAMA3_SMOOTH.subs(s, 1), theta)),
+        ("Dynamic NTK at s = 1 is not the identity past L0: its base still grows with L.",
+         (r"b'(L)\big|_{s=1}", DYNAMIC_B.subs(s, 1), b * (L / L0) ** (d / (d - 2)))),
+    ),
 )
 
 

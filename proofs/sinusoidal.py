@@ -31,6 +31,12 @@ SHIFT = Derivation(
     "PE(p+k) = M(kω)·PE(p) per frequency; M orthogonal, M(0) = I, M(a)M(b) = M(a+b), M(−φ) = M(φ)ᵀ",
     [v(p + k) - M(k * w) * v(p), M(phi).T * M(phi) - sympy.eye(2), M(0) - sympy.eye(2),
      M(a) * M(b) - M(a + b), M(-phi) - M(phi).T],
+    steps=(
+        ("One frequency ω, v(p) = [sin pω, cos pω]; the angle-addition formulas.",
+         (r"M(k\omega)\, v(p)", sympy.MatMul(M(k * w), v(p), evaluate=False), M(k * w) * v(p), "v(p+k)", v(p + k))),
+        ("M composes like a rotation (M(φ) = R₂(−φ)).",
+         (r"M(a) M(b)", sympy.MatMul(M(a), M(b), evaluate=False), M(a) * M(b), "M(a+b)", M(a + b))),
+    ),
 )
 
 PAIR_DOT = sympy.simplify((v(p).T * v(q))[0]).subs(p, q + delta / w)
@@ -38,10 +44,17 @@ DOT = Derivation(
     "sinusoidal.dot",
     "PE(p)·PE(q) = Σ_i cos((p−q)ω_i): relative only, even in p − q",
     [sympy.simplify(PAIR_DOT) - sympy.cos(delta), sympy.cos(delta) - sympy.cos(-delta)],
+    steps=(
+        ("The angle-difference formula.", (r"v(p) \cdot v(q)", (v(p).T * v(q))[0], sympy.cos((p - q) * w))),
+        ("Even in δ = (p − q)ω.", (sympy.cos(-delta, evaluate=False), sympy.cos(delta))),
+    ),
 )
 
 PAIR_NORM_SQ = sympy.simplify((v(p).T * v(p))[0])
-NORM = Derivation("sinusoidal.norm", "sin² + cos² = 1 per pair, so ‖PE(p)‖² = dim/2", PAIR_NORM_SQ - 1)
+NORM = Derivation(
+    "sinusoidal.norm", "sin² + cos² = 1 per pair, so ‖PE(p)‖² = dim/2", PAIR_NORM_SQ - 1,
+    steps=(("Each of the dim/2 pairs contributes 1.", (r"v(p) \cdot v(p)", (v(p).T * v(p))[0], PAIR_NORM_SQ)),),
+)
 
 
 @exported

@@ -20,16 +20,25 @@ n_, E, D, B, j = sympy.symbols("n E D B j", positive=True)
 X = B * sympy.log(n_ / E) / sympy.log(D / E)
 THRESHOLD = sympy.solve(sympy.Eq(X, j), n_)[0]
 
-CONTINUITY = Derivation("t5.continuity", "x(E) = 0", X.subs(n_, E))
+CONTINUITY = Derivation(
+    "t5.continuity", "x(E) = 0", X.subs(n_, E),
+    steps=(("The log coordinate of a distance n past the exact region.", ("x(n)", X)),
+           ("At n = E: ln 1 = 0.", ("x(E)", X.subs(n_, E)))),
+)
 MONOTONE = Derivation(
     "t5.monotone",
     "dx/dn = B/(n ln(D/E)) (positive for D > E)",
     sympy.diff(X, n_) - B / (n_ * sympy.log(D / E)),
+    steps=(("Differentiate.", (sympy.Derivative(X, n_), sympy.diff(X, n_), B / (n_ * sympy.log(D / E)))),),
 )
 THRESHOLD_DERIVATION = Derivation(
     "t5.threshold",
     "x(n) = j ⇔ n = E·(D/E)^(j/B)",
     [sympy.expand_log(X.subs(n_, THRESHOLD) - j, force=True), THRESHOLD - E * (D / E) ** (j / B)],
+    steps=(("Solve x(n) = j for n (SymPy's solve).", (sympy.Eq(X, j),)),
+           ("The solution.", ("n", THRESHOLD, E * (D / E) ** (j / B))),
+           ("Substituted back (logs expanded: all symbols positive).",
+            ("x(n)", sympy.expand_log(X.subs(n_, THRESHOLD), force=True), j))),
 )
 
 

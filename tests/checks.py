@@ -3,24 +3,72 @@
 * :func:`conformance` marks a test as a property of one op (the gate tabulates by op and family and
   names the derivation behind it).
 * :func:`call` runs a target's op on native inputs and returns a float64/int64 NumPy view of the
-  result after checking its type, shape and dtype; ``NotImplementedError`` means "not provided".
+  result after checking its type, shape and dtype; ``NotImplementedError`` means "not provided". Every
+  call (:func:`call_raw`) also fails if the op modifies an array argument or does not return within
+  :data:`OP_TIMEOUT` seconds.
 * :func:`assert_within` compares with an elementwise tolerance from ``spec.error_model`` and, on
   failure, reports the worst entry: observed, expected, error, tolerance and how it was derived.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
+from hypothesis import currently_in_test_context, reject
+from hypothesis.errors import FailedHealthCheck
 
+from spec import protocol
 from spec.targets import dtype_name
 
 #: Facts about the running test for the conformance report (reset per test by conftest.py).
 RECORD: dict = {}
 
 
+def _op_timeout() -> float:
+    raw = os.environ.get("CONFORMANCE_OP_TIMEOUT", "20")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise ValueError(f"CONFORMANCE_OP_TIMEOUT={raw!r}: expected seconds (a number >= 0; 0 means no limit)")
+    return seconds
+
+
+#: Seconds one op call may take (environment: CONFORMANCE_OP_TIMEOUT; 0 = no limit). The slowest call of
+#: the own targets takes well under a second; 20 s leaves room for slow machines and first-call warm-up.
+OP_TIMEOUT = _op_timeout()
+
+#: (target name, op) -> how a call of it timed out: later calls fail at once instead of waiting again.
+_TIMED_OUT: dict[tuple[str, str], str] = {}
+
+
 class ConformanceFailure(AssertionError):
     """A target's result violates a property (as opposed to the target crashing)."""
+
+
+class OpTimeout(ConformanceFailure, FailedHealthCheck):
+    """An op did not return within :data:`OP_TIMEOUT` seconds.
+
+    Also a ``FailedHealthCheck`` because Hypothesis re-raises those at once, where any other failure would
+    make it try more examples and shrink: each of those calls would wait out the limit again.
+    """
+
+
+class OpNotCalled(FailedHealthCheck):
+    """An op that timed out in an earlier test is not called again: that test is an error, not a verdict."""
+
+
+class _Expired(BaseException):
+    """Raised by the SIGALRM handler; not an ``Exception``, so a target's ``except Exception`` cannot swallow it."""
 
 
 def conformance(op: str, family: str, derivation: str):
@@ -34,11 +82,122 @@ def dtype_of(target, result) -> str:
 
 
 def call_raw(target, op: str, *args, **kwargs):
-    """Run ``target.op(*args, **kwargs)`` as is; ``NotImplementedError`` skips as "not provided"."""
+    """Run ``target.op(*args, **kwargs)`` as is; ``NotImplementedError`` skips as "not provided".
+
+    Fails (:class:`ConformanceFailure`) if the op changed an array argument or did not return within
+    :data:`OP_TIMEOUT` seconds.
+    """
+    earlier = _TIMED_OUT.get((target.name, op))
+    if earlier:
+        raise OpNotCalled(f"{op} not called: it timed out {earlier}")
+    arguments = _named_arguments(op, args, kwargs)
+    snapshots = {name: np.array(target.to_numpy(value), copy=True) for name, value in arguments.items() if _is_array(value)}
     try:
-        return target.op(op)(*args, **kwargs)
+        with _time_limit():
+            result = target.op(op)(*args, **kwargs)
     except NotImplementedError as error:
-        pytest.skip(f"not provided: {op}: {error}")
+        not_provided(f"{op}: {error}")
+    except _Expired:
+        described = {name: _describe(value) for name, value in arguments.items()}
+        RECORD["counterexample"] = described
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]  # "<node id> (call)"
+        _TIMED_OUT[(target.name, op)] = f"after {OP_TIMEOUT:g} s in {test or 'an earlier call'}"
+        shown = ", ".join(f"{name}={value}" for name, value in described.items())
+        raise OpTimeout(f"{op} timed out after {OP_TIMEOUT:g} s: {op}({shown})") from None
+    RECORD["provided"] = True
+    for name, before in snapshots.items():
+        after = target.to_numpy(arguments[name])
+        if after.shape != before.shape or after.dtype != before.dtype:
+            raise ConformanceFailure(f"{op} modified its input `{name}` in place: it is now {_describe(arguments[name])}, "
+                                     f"was {dtype_name(before)}{list(before.shape)}")
+        # Bitwise, so that NaN entries compare equal to themselves and -0.0 differs from 0.0.
+        changed = np.count_nonzero(np.any(_bytes(after) != _bytes(before), axis=1))
+        if changed:
+            raise ConformanceFailure(f"{op} modified its input `{name}` in place ({changed} of {before.size} entries changed)")
+    return result
+
+
+#: Discarded cases after which a property none of whose cases were provided is "not provided". A target
+#: offering a tenth of the cases (one base of the ten common ones) still gets one with probability 1 − 0.9¹⁰⁰.
+GIVE_UP_AFTER = 100
+
+
+def not_provided(reason: str):
+    """This case is outside what the target offers (a base, a layout, a scaler it lacks).
+
+    Inside a Hypothesis test the example is discarded and another drawn, so a target that offers
+    only some cases is checked on those; a property none of whose cases it offers is reported
+    "not provided" (conftest.py, from the ``Unsatisfiable`` this ends in). Elsewhere: skip.
+    """
+    RECORD.setdefault("not_provided", f"not provided: {reason}")
+    RECORD["discarded"] = RECORD.get("discarded", 0) + 1
+    if currently_in_test_context() and (RECORD.get("provided") or RECORD["discarded"] < GIVE_UP_AFTER):
+        reject()
+    pytest.skip(RECORD["not_provided"])
+
+
+@functools.cache
+def _parameter_names(op: str) -> tuple[str, ...]:
+    return tuple(inspect.signature(getattr(protocol, op)).parameters)
+
+
+def _named_arguments(op: str, args: tuple, kwargs: dict) -> dict:
+    """The call's arguments by their names in ``spec.protocol`` (``argument 3`` past the last name)."""
+    names = _parameter_names(op)
+    positional = {names[i] if i < len(names) else f"argument {i}": value for i, value in enumerate(args)}
+    return {**positional, **kwargs}
+
+
+def _is_array(value) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _bytes(array: np.ndarray) -> np.ndarray:
+    """``[size, itemsize]`` uint8 view of an array's entries."""
+    array = np.ascontiguousarray(array)
+    return array.view(np.uint8).reshape(array.size, array.itemsize)
+
+
+def _describe(value) -> str:
+    """An argument as shown in a timeout message: an array's dtype and shape, anything else's repr."""
+    if _is_array(value):
+        return f"{dtype_name(value)}{list(value.shape)}"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+@contextmanager
+def _time_limit():
+    """Raise :class:`_Expired` if the block runs longer than :data:`OP_TIMEOUT` seconds.
+
+    SIGALRM interrupts a pure-Python loop or a ``time.sleep``, but only in the main thread of a POSIX
+    process (elsewhere there is no limit) and only between bytecodes: a C extension looping without
+    returning to the interpreter is not interrupted (the pytest run's own timeout is the backstop). An
+    alarm someone else set (a per-test timeout plugin) keeps its handler and its remaining time.
+    """
+    if not OP_TIMEOUT or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer_delay, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    if 0 < outer_delay <= OP_TIMEOUT:  # the other alarm comes first anyway
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    start = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, OP_TIMEOUT)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even if the alarm went off just before it was disarmed
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+            if outer_delay:
+                signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - start), 1e-6), outer_interval)
 
 
 def call(target, op: str, *args, shape=None, dtype=None, **kwargs) -> np.ndarray:
@@ -46,14 +205,31 @@ def call(target, op: str, *args, shape=None, dtype=None, **kwargs) -> np.ndarray
     return as_array(target, op, call_raw(target, op, *args, **kwargs), shape=shape, dtype=dtype)
 
 
+def _native(target, result) -> bool:
+    """Whether ``result`` is the target's own array type (a torch target returning NumPy is not)."""
+    if target.array_api == "torch":
+        import torch
+
+        return isinstance(result, torch.Tensor)
+    return isinstance(result, np.ndarray)
+
+
+def _torch_device_type(device: str) -> str:
+    import torch
+
+    return torch.device(device).type
+
+
 def as_array(target, op: str, result, *, shape=None, dtype=None) -> np.ndarray:
     """Check a native result's type, ``shape`` and ``dtype`` (a name, or ``"integer"``); return it in NumPy.
 
     Floating results come back as float64 (exactly), integer ones as int64.
     """
-    array = target.to_numpy(result)
-    if not isinstance(array, np.ndarray):
+    if not _native(target, result):
         raise ConformanceFailure(f"{op} returned {type(result).__name__}, expected a {target.array_api} array")
+    if target.array_api == "torch" and result.device.type != _torch_device_type(target.device):
+        raise ConformanceFailure(f"{op} returned a tensor on {result.device}, expected one on {target.device}")
+    array = target.to_numpy(result)
     observed = dtype_name(array)
     RECORD["dtype"] = observed
     if shape is not None and tuple(array.shape) != tuple(shape):
@@ -99,8 +275,12 @@ def assert_within(observed, expected, tolerance, *, what: str, how: str, context
     with np.errstate(over="ignore"):
         ratio = np.where(bad, error / np.maximum(tolerance, np.finfo(np.float64).tiny), -1.0)
     index = np.unravel_index(int(np.argmax(ratio)), observed.shape)
+    # A NaN or an infinity in the result is named up front: the worst entry shown is only one of them.
+    nonfinite = [f"{count} {kind}" for kind, count in (("NaN", int(np.isnan(observed[bad]).sum())),
+                                                         ("infinite", int(np.isinf(observed[bad]).sum()))) if count]
+    note = f" ({', '.join(nonfinite)})" if nonfinite else ""
     lines = [
-        f"{what}: {int(bad.sum())} of {bad.size} entries outside tolerance; worst at index {tuple(int(i) for i in index)}:",
+        f"{what}: {int(bad.sum())} of {bad.size} entries outside tolerance{note}; worst at index {tuple(int(i) for i in index)}:",
         f"  observed  {float(observed[index])!r}",
         f"  expected  {float(expected[index])!r}",
         f"  error     {error[index]:.3e}",

@@ -118,6 +118,21 @@ def test_readme_example_target_passes(tmp_path):
     assert not {status for _, status in statuses} & {"fail", "error"}
 
 
+def test_readme_kernel_adapter_passes(tmp_path):
+    """The README's adapter for a kernel with its own conventions passes what it provides."""
+    pytest.importorskip("transformers")
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```python\n# my_kernel_adapter.py", 1)[1].split("```", 1)[0]
+    mine, report = tmp_path / "my_kernel_adapter.py", tmp_path / "report.json"
+    mine.write_text("# my_kernel_adapter.py" + example)
+    code, output = run_gate("--target", mine, "-m", "conformance", "--conformance-report", report,
+                            "tests/test_rope.py", "-k", "oracle or relative")
+    assert code == 0, output
+    results = json.loads(report.read_text())["results"]
+    assert {(r["dtype"], r["status"]) for r in results if r["status"] == "pass"} >= {("float32", "pass"), ("bfloat16", "pass")}
+    assert report.with_suffix(".md").read_text().startswith("# Conformance report")
+
+
 def test_ci_runs_the_readme_test_command():
     readme_commands = [line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().split("```bash\n", 1)[1].split("```")[0].splitlines()]
     assert len(readme_commands) == 2

@@ -7,6 +7,8 @@ implementations reject the same inputs.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -87,6 +89,29 @@ BAD_INPUTS = [
     ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.array([-1], np.int64))), {})),
     ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.array([0.0]))), {})),
     ("learned_absolute", "table", lambda a: ((a(np.ones(4)), a(np.array([0], np.int64))), {})),
+    # Each op checks its own arguments, so each gets the classes an implementation tends to forget: base = 1
+    # (the boundary: every frequency 1), a float, bool or str where an integer or a number is due, a plain
+    # list where an array is due, an array of the wrong rank or dtype. Appended after the cases above so
+    # that a zoo member's first rejected case stays the same.
+    ("sinusoidal", "dim", lambda a: ((a(POSITIONS), True), {})),
+    ("sinusoidal", "base", lambda a: ((a(POSITIONS), 8), {"base": 1.0})),
+    ("sinusoidal", "base", lambda a: ((a(POSITIONS), 8), {"base": "10000"})),
+    ("sinusoidal", "positions", lambda a: (([0, 1, 2, 3], 8), {})),
+    ("sinusoidal", "positions", lambda a: ((a(np.array([True, False])), 8), {})),
+    ("rope_frequencies", "rotary_dim", lambda a: ((8.0,), {})),
+    ("rope_frequencies", "base", lambda a: ((8,), {"base": 1.0})),
+    ("rope_frequencies", "seq_len", lambda a: ((8,), {"seq_len": 16.0})),
+    ("rope_apply", "rotary_dim", lambda a: ((a(_x()), a(POSITIONS)), {"rotary_dim": 8.0})),
+    ("rope_apply", "base", lambda a: ((a(_x()), a(POSITIONS)), {"base": 1.0})),
+    ("rope_apply", "positions", lambda a: ((a(_x()), a(POSITIONS[None, :])), {})),
+    ("rope_apply", "x", lambda a: ((np.ones((2, 4, 8)).tolist(), a(POSITIONS)), {})),
+    ("alibi_bias", "k_len", lambda a: ((4, 2, 4.0), {})),
+    ("t5_bucket", "bidirectional", lambda a: ((a(POSITIONS),), {"bidirectional": "yes"})),
+    ("t5_bucket", "max_distance", lambda a: ((a(POSITIONS),), {"max_distance": 128.0})),
+    ("t5_bucket", "relative_position", lambda a: (([0, 1, -1],), {})),
+    ("learned_absolute", "table", lambda a: ((a(np.ones((4, 3), np.int64)), a(np.array([0], np.int64))), {})),
+    ("learned_absolute", "table", lambda a: ((a(np.ones((4, 3, 2))), a(np.array([0], np.int64))), {})),
+    ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.zeros((1, 2), np.int64))), {})),
 ]
 
 
@@ -110,4 +135,4 @@ def test_validation(target, op):
     for name, parameter, build in BAD_INPUTS:
         if name == op:
             args, kwargs = build(target.asarray)
-            expect_rejection(op, parameter, lambda: call_raw(target, op, *args, **kwargs))
+            expect_rejection(op, parameter, functools.partial(call_raw, target, op, *args, **kwargs))

@@ -1,0 +1,19 @@
+"""Misbehaves: alibi_slopes calls sys.exit(3) (a library "giving up" on the whole process).
+
+Expected: alibi_slopes "error" (SystemExit is caught like any exception); the run still exits 1, not 3;
+the other ops (NumPy reference) pass."""
+
+import sys
+
+from impl.numpy_ref import (  # noqa: F401
+    alibi_bias,
+    learned_absolute,
+    rope_apply,
+    rope_frequencies,
+    sinusoidal,
+    t5_bucket,
+)
+
+
+def alibi_slopes(num_heads):
+    sys.exit(3)

@@ -1,0 +1,21 @@
+"""Misbehaves: t5_bucket never returns (it sleeps for an hour, swallowing ordinary exceptions).
+
+Expected: t5_bucket "fail" (timed out after CONFORMANCE_OP_TIMEOUT s); the other ops (NumPy reference) pass."""
+
+import contextlib
+import time
+
+from impl.numpy_ref import (  # noqa: F401
+    alibi_bias,
+    alibi_slopes,
+    learned_absolute,
+    rope_apply,
+    rope_frequencies,
+    sinusoidal,
+)
+
+
+def t5_bucket(relative_position, **kwargs):
+    while True:
+        with contextlib.suppress(Exception):
+            time.sleep(3600)

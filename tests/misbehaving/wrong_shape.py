@@ -1,0 +1,17 @@
+"""Misbehaves: rope_apply returns [..., head_dim, seq] (the last two axes swapped).
+
+Expected: rope_apply "fail" naming the shape; the other ops (NumPy reference) pass."""
+
+from impl.numpy_ref import (  # noqa: F401
+    alibi_bias,
+    alibi_slopes,
+    learned_absolute,
+    rope_frequencies,
+    sinusoidal,
+    t5_bucket,
+)
+from impl.numpy_ref import rope_apply as _rope_apply
+
+
+def rope_apply(x, positions, **kwargs):
+    return _rope_apply(x, positions, **kwargs).swapaxes(-1, -2)

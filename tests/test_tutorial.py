@@ -1,0 +1,57 @@
+"""``docs/tutorial.md``'s commands, run as written: the planted bug fails the gate as quoted, the fix passes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIAL = ROOT / "docs" / "tutorial.md"
+BUGGY = ".venv/bin/pytest 'tests/test_rope.py::test_rope_preserves_norm[my_rope-float64-half]' --target docs/tutorial/my_rope.py"
+FIXED = ".venv/bin/pytest tests/test_rope.py -m conformance --target docs/tutorial/my_rope_fixed.py -k half"
+#: What the tutorial quotes from the buggy run and every run prints, whatever Hypothesis happens to draw first.
+COUNTEREXAMPLE = "tests.checks.ConformanceFailure: ‖f(x,m)‖ vs ‖x‖: "
+
+
+def _start(command: str) -> subprocess.Popen:
+    """Run a tutorial command with this interpreter's pytest (``.venv/bin/pytest`` in the tutorial)."""
+    # A clean pytest environment; bytecode caching on, so the two runs share compiled modules.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
+    arguments = shlex.split(command)[1:]
+    return subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, tuple[int, str]]:
+    """Both commands, side by side: command → (exit status, output)."""
+    started = {command: _start(command) for command in (BUGGY, FIXED)}
+    outputs = {command: process.communicate(timeout=300)[0] for command, process in started.items()}
+    return {command: (started[command].returncode, outputs[command]) for command in started}
+
+
+def test_the_tutorial_shows_these_commands_and_the_counterexample():
+    text = TUTORIAL.read_text(encoding="utf-8")
+    assert BUGGY in text and FIXED in text
+    assert COUNTEREXAMPLE in text
+
+
+def test_the_planted_bug_fails_with_the_quoted_counterexample(runs):
+    status, output = runs[BUGGY]
+    assert status == 1, output
+    assert COUNTEREXAMPLE in output, output
+    assert re.search(r"rope_apply · norm\s+fail\s+⟵ rope\.orthogonal", output), output
+
+
+def test_the_fix_passes(runs):
+    status, output = runs[FIXED]
+    assert status == 0, output
+    # Exit 0 also means "nothing provided": the properties the bug broke must actually have run and passed.
+    for family in ("norm", "relative", "composition", "oracle"):
+        assert re.search(rf"rope_apply · {family}\s+pass", output), output

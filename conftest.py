@@ -153,6 +153,7 @@ def pytest_runtest_makereport(item, call):
     if _conformance(item) is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return report
     if hasattr(item, "conformance_settled"):
+        checks.RECORD.clear()  # skipped before any fixture ran: nothing of the previous test may leak in
         record = _record(item, *item.conformance_settled)
     elif report.passed:  # a pass where some drawn cases were not provided says which
         record = _record(item, "pass", f"partly {checks.RECORD['not_provided']}" if "not_provided" in checks.RECORD else "")

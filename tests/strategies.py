@@ -84,14 +84,15 @@ class RopeCase:
 
 @st.composite
 def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12, max_position: int = MAX_POSITION,
-               min_dim: int = 2):
+               min_dim: int = 2, layouts: tuple[str, ...] = ("half",)):
+    """A RoPE case; the layout is drawn from ``layouts`` (tests of one layout parametrize it instead)."""
     head_dim = draw(st.integers(min_dim // 2, max_dim // 2).map(lambda h: 2 * h))
     rotary_dim = draw(st.integers(min_dim // 2, head_dim // 2).map(lambda h: 2 * h)) if partial else head_dim
     return RopeCase(
         head_dim=head_dim,
         rotary_dim=rotary_dim,
         base=draw(bases()),
-        layout="half",  # the tests parametrize the layout
+        layout=draw(st.sampled_from(layouts)),
         positions=draw(positions(max_len=max_len, max_position=max_position)),
         batch=draw(st.integers(1, 2)),
         seed=draw(st.integers(0, 2**32 - 1)),
@@ -99,6 +100,8 @@ def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12
     )
 
 
+#: Both layouts, drawn per case: a target offering one is checked on it (the other's cases are discarded).
+BOTH_LAYOUTS = ("half", "interleaved")
 SCALED_TYPES = tuple(rope_type for rope_type in ROPE_TYPES if rope_type != "default")
 
 

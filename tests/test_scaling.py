@@ -21,7 +21,7 @@ from spec import error_model, rope
 from spec.layouts import split_pairs
 from spec.scaling import frequency_model
 from tests.checks import RECORD, as_array, assert_true, assert_within, call_raw, conformance, dtype_of
-from tests.strategies import SCALED_TYPES, bases, log_uniform, positions, rope_cases, scalings, shifts
+from tests.strategies import BOTH_LAYOUTS, SCALED_TYPES, bases, log_uniform, positions, rope_cases, scalings, shifts
 from tests.test_rope import component_tolerance, model_of, relative_scores, rotate, score_tolerance, scores
 
 rotary_dims = st.integers(2, 128).map(lambda h: 2 * h)
@@ -65,7 +65,7 @@ def test_scaled_frequencies_match_oracle(target, rope_type, rotary_dim, base, da
 @conformance("rope_apply", "scaled rotation", derivation=rope_proofs.RELATIVE.name)
 @pytest.mark.dtypes("float64", "float32")
 @pytest.mark.parametrize("rope_type", SCALED_TYPES)
-@given(case=rope_cases(max_dim=128, max_len=6, min_dim=4), keys=positions(max_len=6), shift=shifts(),
+@given(case=rope_cases(max_dim=128, max_len=6, min_dim=4, layouts=BOTH_LAYOUTS), keys=positions(max_len=6), shift=shifts(),
        data=st.data())
 def test_scaled_rope_keeps_rotary_properties(target, dtype, rope_type, case, keys, shift, data):
     """Any fixed scaled map is still a rotation: af·R'(m)x against the oracle, scores af²·qᵀR'(n−m)k,
@@ -236,7 +236,7 @@ def test_dynamic_identity_below_original_and_monotone_above(target, rotary_dim, 
 
 @conformance("rope_apply", "dynamic", derivation=proofs.DYNAMIC_NTK.name)
 @pytest.mark.dtypes("float64", "float32")
-@given(case=rope_cases(max_dim=64, max_len=6, min_dim=4), keys=positions(max_len=6), factor=log_uniform(2.0, 16.0),
+@given(case=rope_cases(max_dim=64, max_len=6, min_dim=4, layouts=BOTH_LAYOUTS), keys=positions(max_len=6), factor=log_uniform(2.0, 16.0),
        original=st.integers(16, 4096), longer=st.integers(2, 8))
 def test_dynamic_keys_cached_at_another_length(target, dtype, case, keys, factor, original, longer):
     """Queries rotated at seq_len A, keys cached at seq_len B ≠ A: the target must match the oracle's mixed
@@ -292,7 +292,7 @@ def test_reverse_extrapolation_stays_in_trained_range(target, rotary_dim, base, 
 
 @conformance("rope_apply", "interpolation bound", derivation=proofs.POSITION_INTERPOLATION.name)
 @pytest.mark.dtypes("float64", "float32")
-@given(case=rope_cases(max_dim=128, max_len=8, max_position=2**16), factor=log_uniform(1.5, 32.0))
+@given(case=rope_cases(max_dim=128, max_len=8, max_position=2**16, layouts=BOTH_LAYOUTS), factor=log_uniform(1.5, 32.0))
 def test_position_interpolation_bound(target, dtype, case, factor):
     """PI's score at m (real position t = m/s) is within ½(t−⌊t⌋)(⌊t⌋+1−t)·max|h|·Σθ² of the linear
     interpolation of the unscaled scores at ⌊t⌋ and ⌊t⌋+1 (proofs.scaling.pi_interpolation_bound)."""

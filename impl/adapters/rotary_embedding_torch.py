@@ -1,0 +1,83 @@
+"""Target ``rotary-embedding-torch``: lucidrains' rotary-embedding-torch (``RotaryEmbedding``, ``apply_rotary_emb``).
+
+What runs for each op, and the conventions this adapter converts:
+
+* ``rope_apply``: ``RotaryEmbedding(rotary_dim, theta=base, ...)`` (``freqs_for="lang"``: a float32
+  ``freqs`` parameter θ_i = theta^(−2i/dim)). Positions go through the library's own
+  ``get_seq_pos``: ``rotate_queries_or_keys`` calls it with ``dtype = x.dtype`` and takes positions
+  ``offset, offset + 1, …``; for arbitrary positions the adapter calls ``get_seq_pos(1,
+  dtype=x.dtype, offset=p)`` for each position p, i.e. ``p`` in x's dtype divided by
+  ``interpolate_factor``, exactly as ``rotate_queries_or_keys`` does. ``forward(seq)`` (called without
+  ``seq_len``: no cache) casts them to float32 and multiplies by θ_i (float32 angles), each frequency
+  twice; ``apply_rotary_emb(freqs, x)`` rotates the first ``freqs.shape[-1] = rotary_dim`` dims
+  (``start_index=0``: the library's partial rotary), concatenates the rest unchanged and casts back
+  to x's dtype. Its ``rotate_half`` pairs (2i, 2i+1) (``'... (d r) -> ... d r', r = 2``):
+  ``layout="interleaved"`` only, ``"half"`` is not provided. x keeps its ``[..., seq, head_dim]``
+  shape (``seq_dim=-2``, the library's default). xPos is off.
+  Scaling: ``{"rope_type": "linear", "factor": s}`` → ``interpolate_factor = s`` (positions divided
+  by s; the library asserts s >= 1, so s < 1 is not provided); ``{"rope_type": "ntk", "factor": s}``
+  → ``theta_rescale_factor = s`` (``theta *= s ** (dim / (dim - 2))``, bloc97's NTK-aware base, the
+  vocabulary's ``ntk``). Other rope_types: not provided. ``rotary_dim = 2`` is not provided:
+  ``RotaryEmbedding(2)`` raises ``ZeroDivisionError`` (``theta_rescale_factor ** (dim / (dim - 2))``
+  is evaluated even for factor 1).
+* ``rope_frequencies``: ``forward(get_seq_pos(1, offset=1))`` (float32, the library's default dtype)
+  at every other entry — the angle per unit position, θ_i itself without scaling and
+  ``fl(1/s)·θ_i`` under ``interpolate_factor`` (PI divides positions, not ``freqs``). Attention
+  factor 1.
+
+The module is built with ``cache_if_possible=False, cache_max_seq_len=1`` only to skip allocating
+its (unused) 8192-row cache; no other op of the protocol exists in the library.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from impl.adapters import require
+from spec import validation
+
+torch = require("torch")
+require("rotary_embedding_torch", package="rotary-embedding-torch")
+from rotary_embedding_torch import RotaryEmbedding, apply_rotary_emb
+
+ARRAY_API = "torch"
+DEVICE = "cpu"
+DTYPES = ("float64", "float32", "float16", "bfloat16")
+VERSIONS = {"rotary-embedding-torch": version("rotary-embedding-torch")}
+
+
+def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbedding:
+    if rotary_dim == 2:
+        raise NotImplementedError("rotary-embedding-torch's RotaryEmbedding(dim=2) raises ZeroDivisionError: it evaluates "
+                                  "theta_rescale_factor ** (dim / (dim - 2)) even when the factor is 1")
+    rope_type = "default" if scaling is None else scaling["rope_type"]
+    kwargs = {}
+    if rope_type == "linear":
+        if scaling["factor"] < 1:
+            raise NotImplementedError("rotary-embedding-torch asserts interpolate_factor >= 1")
+        kwargs["interpolate_factor"] = scaling["factor"]
+    elif rope_type == "ntk":
+        kwargs["theta_rescale_factor"] = scaling["factor"]
+    elif rope_type != "default":
+        raise NotImplementedError(f"rope_type {rope_type!r}: rotary-embedding-torch offers linear (interpolate_factor) "
+                                  "and ntk (theta_rescale_factor) only")
+    return RotaryEmbedding(rotary_dim, theta=base, cache_if_possible=False, cache_max_seq_len=1, **kwargs)
+
+
+def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
+    dim, base, config = validation.scaled_rope_frequencies_args(rotary_dim, base, scaling, seq_len)
+    module = _rotary(dim, base, config)
+    with torch.no_grad():
+        freqs = module(module.get_seq_pos(1, offset=1))
+    return freqs[0, ::2], 1.0
+
+
+def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+    _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+    if layout != "interleaved":
+        raise NotImplementedError("rotary-embedding-torch's rotate_half pairs (2i, 2i+1): interleaved layout only")
+    module = _rotary(rd, base, config)
+    with torch.no_grad():
+        seq = torch.cat([module.get_seq_pos(1, dtype=x.dtype, offset=int(p)) for p in positions.tolist()]
+                        or [torch.empty(0, dtype=x.dtype)])
+        return apply_rotary_emb(module(seq), x)

@@ -1,0 +1,111 @@
+"""Target ``vllm``: vLLM's rotary embedding, ``vllm.model_executor.layers.rotary_embedding.get_rope`` (CUDA only).
+
+What runs for each op, and the conventions this adapter converts:
+
+* ``rope_apply``: ``get_rope(head_size, max_position, is_neox_style, rope_parameters, dtype)`` (or,
+  in vLLM releases before ``rope_parameters``, ``get_rope(head_size, rotary_dim, max_position, base,
+  is_neox_style, rope_scaling, dtype)``), built on the GPU, then its ``forward_cuda(positions,
+  query, key)`` — vLLM's CUDA ``rotary_embedding`` op, which rotates query and key **in place**
+  from the module's ``cos_sin_cache`` (computed in float32, cast to the query's dtype) and passes
+  the dims after ``rotary_dim`` through. ``is_neox_style=True`` pairs (i, i + rotary_dim/2)
+  (``layout="half"``), ``False`` pairs (2i, 2i+1) (``"interleaved"``). ``rope_parameters`` is the
+  Hugging Face vocabulary plus ``rope_theta = base`` and ``partial_rotary_factor = rotary_dim /
+  head_dim`` (a module whose ``rotary_dim`` comes out different is not provided).
+* Layout: vLLM takes tokens first — x ``[..., seq, head_dim]`` becomes a fresh query ``[seq,
+  batch · head_dim]`` (``num_tokens, num_heads · head_size``, the layout every vLLM release's op
+  takes; a copy, since the op writes into it) with positions ``[seq]`` (int64) and a zero key of the
+  same shape; the rotated query is reshaped and transposed back.
+* The cache covers positions ``0 … max_position − 1``: the adapter passes ``max_position =
+  max(positions) + 1`` (YaRN's cache covers ``ceil(L0·factor)`` rows instead; a position beyond a
+  module's cache is not provided, never indexed) and clears ``get_rope``'s module memo after each
+  call so that the GPU caches do not pile up; ``MAX_POSITION`` bounds a cache to 2^20 rows.
+* Scalers: ``linear`` (``LinearScalingRotaryEmbedding``), ``llama3`` (``Llama3RotaryEmbedding``)
+  and ``yarn`` (``YaRNScalingRotaryEmbedding``, Hugging Face's pair-index ramp, with the default
+  attention factor 0.1·ln s + 1 only: ``mscale``/``mscale_all_dim``/``attention_factor`` set, or
+  ``truncate=False`` on a vLLM without it, are not provided). Not provided: vLLM's ``ntk`` is
+  kexue.fm's fixed NTK (θ_i·s^(−(2i+2)/d)), not bloc97's base b·s^(d/(d−2)) of the vocabulary;
+  its ``dynamic`` uses the base for length L0·factor whatever the current length; its
+  ``longrope`` switches factors from the positions, not from ``seq_len``; the suite's own
+  additions have no counterpart.
+* DTYPES: the kernel's float32/float16/bfloat16. No ``rope_frequencies`` (vLLM exposes cos/sin
+  caches, not frequencies) and no other op.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+from impl.adapters import require
+from spec import validation
+
+torch = require("torch")
+if not torch.cuda.is_available():
+    raise ImportError("no CUDA device: vllm kernels run on CUDA only")
+require("vllm", extra="cuda")
+rotary_embedding = require("vllm.model_executor.layers.rotary_embedding", package="vllm", extra="cuda")
+
+ARRAY_API = "torch"
+DEVICE = "cuda"
+DTYPES = ("float32", "float16", "bfloat16")
+VERSIONS = {"vllm": version("vllm")}
+MAX_POSITION = {"rope_apply": 2**20}
+
+_NEW_API = "rope_parameters" in inspect.signature(rotary_embedding.get_rope).parameters
+_KEYS = {
+    "linear": ("factor",),
+    "llama3": ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"),
+    "yarn": ("factor", "original_max_position_embeddings", "beta_fast", "beta_slow", "truncate"),
+}
+
+
+def _parameters(scaling: dict | None) -> dict | None:
+    """The vocabulary's dict as vLLM's ``rope_parameters``/``rope_scaling`` (without theta)."""
+    if scaling is None:
+        return None
+    rope_type = scaling["rope_type"]
+    if rope_type not in _KEYS:
+        raise NotImplementedError(f"rope_type {rope_type!r}: the adapter maps vLLM's linear, llama3 and yarn only "
+                                  "(see the module docstring for why not the others)")
+    if rope_type == "yarn":
+        if scaling["ramp"] != "index":
+            raise NotImplementedError("YaRN's paper ramp: vLLM ramps over the pair index")
+        if any(scaling[key] is not None for key in ("mscale", "mscale_all_dim", "attention_factor")):
+            raise NotImplementedError("YaRN with mscale/mscale_all_dim/attention_factor: only vLLM's default "
+                                      "attention factor is mapped")
+    return {"rope_type": rope_type, **{key: scaling[key] for key in _KEYS[rope_type]}}
+
+
+def _rope(head_dim: int, rotary_dim: int, base: float, layout: str, scaling: dict | None, max_position: int, dtype):
+    parameters = _parameters(scaling)
+    neox = layout == "half"
+    with torch.device(DEVICE):
+        if _NEW_API:
+            rope_parameters = {**(parameters or {"rope_type": "default"}), "rope_theta": base,
+                               "partial_rotary_factor": rotary_dim / head_dim}
+            rope = rotary_embedding.get_rope(head_dim, max_position, neox, rope_parameters, dtype)
+        else:
+            rope = rotary_embedding.get_rope(head_dim, rotary_dim, max_position, base, neox, parameters, dtype)
+    rotary_embedding._ROPE_DICT.clear()  # get_rope memoises every module (and its GPU cache) by its arguments
+    if rope.rotary_dim != rotary_dim:
+        raise NotImplementedError(f"vLLM built rotary_dim {rope.rotary_dim} for partial_rotary_factor {rotary_dim}/{head_dim}")
+    if scaling is not None and scaling["rope_type"] == "yarn" and getattr(rope, "truncate", True) != scaling["truncate"]:
+        raise NotImplementedError("YaRN truncate=False: this vLLM always truncates the correction range")
+    return rope
+
+
+def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+    head_dim, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+    seq = x.shape[-2]
+    last = int(positions.max()) if seq else 0
+    rope = _rope(head_dim, rd, base, layout, config, last + 1, x.dtype)
+    if last >= rope.cos_sin_cache.shape[0]:
+        raise NotImplementedError(f"position {last} is beyond vLLM's cos/sin cache of {rope.cos_sin_cache.shape[0]} rows")
+    tokens_first = x.reshape(-1, seq, head_dim).transpose(0, 1)  # [seq, batch, head_dim]
+    heads = tokens_first.shape[1]
+    query = torch.empty((seq, heads * head_dim), dtype=x.dtype, device=x.device)  # [num_tokens, heads · head_size]
+    query.view(seq, heads, head_dim).copy_(tokens_first)
+    key = torch.zeros_like(query)
+    with torch.no_grad():
+        rotated, _ = rope.forward_cuda(positions.to(device=x.device, dtype=torch.int64), query, key)
+    return rotated.reshape(seq, heads, head_dim).transpose(0, 1).reshape(x.shape)

@@ -105,6 +105,7 @@ def _record(item, status: str, message: str = "", **facts) -> dict:
         "reproduce": None,
         "message": message,
         "info": checks.RECORD.get("info"),
+        "horizon": checks.RECORD.get("horizon"),
         **facts,
     }
     return record

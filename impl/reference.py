@@ -1,12 +1,22 @@
 r"""The project's reference implementation of the target protocol, written once for any array API.
 
-It computes the textbook formulas the way the libraries do, so its accuracy is what the error model
-(``spec.error_model``) promises for a careful implementation:
+It computes the textbook formulas the way the libraries do — except for the RoPE and sinusoidal
+angles — so its accuracy is what the error model (``spec.error_model``) promises for a careful
+implementation, and its cos/sin are as accurate as their dtype allows (``tests/test_fidelity.py``):
 
-* angles m·θ_i in float64 for float64 inputs, else float32 (θ_i = 1 / b^(2i/d)); cos/sin are cast to
-  the input's dtype and the rotation is done in that dtype (Hugging Face's recipe);
+* angles exact to float64's precision whatever the dtype: m·θ_i is formed and reduced modulo 2π in
+  double-double (plain θ_i itself a double-double, ``impl.scaling``) and cos/sin are evaluated in
+  float64 on the reduced phase (|φ| ≤ π, its tail added to first order), within 2 float64 ulps and
+  2⁻¹⁰⁰·|mθ| of the exact values at every position |m| < 2⁵³; one rounding to float32 is then correct except for about 1 value in
+  2²⁷ (1 ulp off). Angles m·θ in float32 are off by up to 2⁻²⁴·|mθ| (0.5 rad at m = 2²³), in
+  float64 by 2⁻⁵³·|mθ|: fine absolutely, but thousands of float32 ulps where cos or sin is near 0;
+* rope_apply multiplies cos/sin by the attention factor in float64 and rounds them once to x's dtype
+  (Hugging Face's recipe, without its float32 detour: float16/bfloat16 cos/sin are the correctly
+  rounded values); the rotation is done in x's dtype for float64 and float32, in float32 for float16
+  and bfloat16 — there the products of two half-precision numbers are exact, so the result is rounded
+  twice in all (the sum in float32, then to x's dtype) instead of three times in x's dtype;
 * tables without an input array (sinusoidal, slopes, biases) come back in the backend's default
-  float dtype (float64 for NumPy, float32 for torch);
+  float dtype (float64 for NumPy, float32 for torch), the sinusoidal one rounded once from float64;
 * ALiBi slopes as powers of the ratio (Bloom/MPT), T5 buckets through the float log (mesh-tensorflow).
 """
 
@@ -17,6 +27,19 @@ import math
 from impl import scaling as scaling_module
 from spec import validation
 from spec.protocol import OPS
+
+_SPLITTER = 134217729.0  # 2^27 + 1: Dekker's splitting constant for float64
+_TWO_PI = (6.283185307179586, 2.4492935982947064e-16)  # 2π as a double-double (to 2⁻¹⁰⁷ relative)
+
+
+def _split(a):
+    """(hi, lo) with hi + lo = a and both halves of 26 bits, so their products are exact."""
+    t = _SPLITTER * a
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+_TWO_PI_SPLIT = _split(_TWO_PI[0])
 
 
 class ArrayBackend:
@@ -32,15 +55,47 @@ class ArrayBackend:
         return tuple(getattr(self, op) for op in OPS)
 
     # --- helpers ----------------------------------------------------------------------------------
-    def _angle_dtype(self, dtype):
+    def _cos_sin(self, positions, theta_hi, theta_lo):
+        """cos(mθ), sin(mθ) in float64, ``[seq, d/2]``, for θ = hi + lo and integer positions m.
+
+        m·hi is split exactly into p + e (Dekker), p − k·2π is exact (Sterbenz), and the tails (e, m·lo,
+        k·2π's) are summed into r_lo: the reduced phase r_hi + r_lo is within 2⁻¹⁰⁰·|mθ| of m·θ mod 2π.
+        cos(r_hi + r_lo) = cos r_hi − sin r_hi·r_lo to 2⁻¹⁰⁴ (|r_lo| ≤ 2⁻⁵²).
+        """
         xp = self.xp
-        return xp.float64 if dtype == xp.float64 else xp.float32
+        m = xp.astype(positions, xp.float64)
+        (mh, ml), (th, tl) = _split(m), _split(theta_hi)  # split the 1-D factors, not the grid
+        m, mh, ml = m[:, None], mh[:, None], ml[:, None]
+        p = m * theta_hi
+        e = ((mh * th - p) + mh * tl + ml * th) + ml * tl + m * theta_lo
+        k = xp.round(p / _TWO_PI[0])
+        (kh, kl), (ch, cl) = _split(k), _TWO_PI_SPLIT
+        kc = k * _TWO_PI[0]
+        kc_err = ((kh * ch - kc) + kh * cl + kl * ch) + kl * cl
+        reduced, tail = p - kc, (e - kc_err) - k * _TWO_PI[1]
+        r_hi = reduced + tail
+        bb = r_hi - reduced
+        r_lo = (reduced - (r_hi - bb)) + (tail - bb)
+        cos, sin = xp.cos(r_hi), xp.sin(r_hi)
+        return cos - sin * r_lo, sin + cos * r_lo
 
-    def _inv_freq(self, dim: int, base: float, dtype):
-        return scaling_module.frequencies(self.xp, dtype, self.device, dim, base, None, None)[0]
+    def _round_once(self, values, dtype):
+        """Float64 ``values`` rounded once to ``dtype``.
 
-    def _angles(self, positions, inv_freq):
-        return self.xp.astype(positions, inv_freq.dtype)[:, None] * inv_freq[None, :]
+        torch's and ml_dtypes' float64 → float16/bfloat16 casts go through float32 and so round twice:
+        when the float32 value lands exactly on a midpoint of ``dtype`` (and the value was not on it),
+        the tie is broken towards the value by rounding its float32 neighbour on that side instead.
+        """
+        xp = self.xp
+        if dtype in (xp.float64, xp.float32):
+            return xp.astype(values, dtype, copy=False)
+        near = xp.astype(values, xp.float32)
+        wide = xp.astype(near, xp.float64)
+        infinity = xp.asarray(math.inf, dtype=xp.float32, device=self.device)
+        beyond = xp.nextafter(near, xp.where(wide < values, infinity, -infinity))
+        rounded, other = xp.astype(near, dtype), xp.astype(beyond, dtype)
+        tie = (wide != values) & (xp.abs(wide - xp.astype(rounded, xp.float64)) == xp.abs(xp.astype(other, xp.float64) - wide))
+        return xp.where(tie, other, rounded)
 
     @staticmethod
     def _merge_pairs(xp, first, second, layout: str):
@@ -53,8 +108,9 @@ class ArrayBackend:
     def sinusoidal(self, positions, dim, *, base=10000.0, layout="interleaved"):
         dim, base, layout = validation.sinusoidal_args(positions, dim, base, layout)
         xp = self.xp
-        angles = self._angles(positions, self._inv_freq(dim, base, self.float_dtype))
-        return self._merge_pairs(xp, xp.sin(angles), xp.cos(angles), layout)
+        hi, lo, _ = scaling_module.angle_frequencies(xp, self.device, dim, base, None, None)
+        cos, sin = self._cos_sin(positions, hi, lo)
+        return xp.astype(self._merge_pairs(xp, sin, cos, layout), self.float_dtype, copy=False)
 
     def rope_frequencies(self, rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
         dim, base, config = validation.scaled_rope_frequencies_args(rotary_dim, base, scaling, seq_len)
@@ -63,16 +119,17 @@ class ArrayBackend:
     def rope_apply(self, x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
         _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
         xp = self.xp
-        dtype = self._angle_dtype(x.dtype)
-        inv_freq, factor = scaling_module.frequencies(xp, dtype, self.device, rd, base, config, seq_len)
-        angles = self._angles(positions, inv_freq)
-        cos, sin = xp.astype(xp.cos(angles) * factor, x.dtype), xp.astype(xp.sin(angles) * factor, x.dtype)
+        hi, lo, factor = scaling_module.angle_frequencies(xp, self.device, rd, base, config, seq_len)
+        cos, sin = self._cos_sin(positions, hi, lo)
+        work = xp.float64 if x.dtype == xp.float64 else xp.float32
+        cos, sin = (xp.astype(self._round_once(v * factor, x.dtype), work, copy=False) for v in (cos, sin))
         if layout == "half":
             x1, x2 = x[..., : rd // 2], x[..., rd // 2 : rd]
         else:
             x1, x2 = x[..., 0:rd:2], x[..., 1:rd:2]
+        x1, x2 = xp.astype(x1, work, copy=False), xp.astype(x2, work, copy=False)
         rotated = self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout)
-        return xp.concat([rotated, x[..., rd:]], axis=-1)
+        return xp.concat([xp.astype(rotated, x.dtype, copy=False), x[..., rd:]], axis=-1)
 
     def alibi_slopes(self, num_heads):
         n = validation.integer("num_heads", num_heads, minimum=1)

@@ -5,11 +5,19 @@ Every function has one signature, ``(freqs, config, seq_len) -> (inv_freq, atten
 a :class:`Frequencies` bound to an array namespace, dtype, device and rotary dim; ``config`` is the
 dict normalised by ``spec.rope_parameters`` (every key present). The formulas follow the code people
 run (``transformers.modeling_rope_utils``); the normative text is ``spec/scaling.py``.
+
+``angle_frequencies`` gives rope_apply and sinusoidal the frequencies they build angles from: plain
+θ_i as a float64 double-double (``Frequencies.from_base_dd``), a scaled θ'_i as its float64 value.
 """
 
 from __future__ import annotations
 
 import math
+from decimal import Context, Decimal
+from functools import lru_cache
+
+#: 40 significant digits (2⁻¹³²): ln and exp in Python's decimal are correctly rounded.
+_DECIMAL = Context(prec=40)
 
 
 class Frequencies:
@@ -28,6 +36,11 @@ class Frequencies:
     def from_base(self, base: float):
         exponent = self.xp.arange(0, self.dim, 2, dtype=self.dtype, device=self.device) / self.dim
         return 1.0 / (self.array(base) ** exponent)
+
+    def from_base_dd(self, base: float):
+        """θ_i = b^(−2i/d) as (hi, lo) with hi + lo within 2⁻¹⁰⁶·θ_i (in ``dtype``, meant for float64)."""
+        hi, lo = _power_dd(self.dim, float(base))
+        return self.array(hi), self.array(lo)
 
     def clip(self, values, low: float, high: float):
         return self.xp.clip(values, low, high)
@@ -129,6 +142,29 @@ SCALERS = {
     "longrope": longrope, "seed_scale": seed_scale, "seed_power": seed_power, "seed_polynomial": seed_polynomial,
     "reverse_extrapolation": reverse_extrapolation,
 }
+
+
+@lru_cache(maxsize=1024)
+def _power_dd(dim: int, base: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """b^(−2i/d) = exp(−(2i/d)·ln b) to 40 digits, split into the nearest float64 and the rest."""
+    ln_base = _DECIMAL.ln(Decimal(base))
+    hi, lo = [], []
+    for i in range(dim // 2):
+        theta = _DECIMAL.exp(_DECIMAL.multiply(ln_base, _DECIMAL.divide(-2 * i, dim)))
+        hi.append(float(theta))
+        lo.append(float(_DECIMAL.subtract(theta, Decimal(hi[-1]))))
+    return tuple(hi), tuple(lo)
+
+
+def angle_frequencies(xp, device, dim: int, base: float, config, seq_len):
+    """(θ_hi, θ_lo, attention_factor), float64: plain θ as a double-double, so that an angle m·θ carries no
+    error of θ's (float64 θ alone puts 2⁻⁵³·|mθ| into the angle: 2⁻²⁹ at m = 2²⁴, thousands of float32
+    ulps where cos or sin is near 0); a scaled θ' as its float64 value (θ_lo = 0), whose own κ·u the
+    error model budgets for."""
+    if config is None or config["rope_type"] == "default":
+        return (*Frequencies(xp, xp.float64, device, dim).from_base_dd(base), 1.0)
+    theta, factor = frequencies(xp, xp.float64, device, dim, base, config, seq_len)
+    return theta, xp.zeros_like(theta), factor
 
 
 def frequencies(xp, dtype, device, dim: int, base: float, config, seq_len):

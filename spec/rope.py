@@ -4,7 +4,8 @@ R(m) = blockdiag(R₂(mθ_0), …, R₂(mθ_{d/2−1})), R₂(φ) = [[cos φ, �
 θ_i = b^(−2i/d) with d = rotary_dim — or the scaled θ'_i and attention factor af of
 ``spec.scaling`` when ``scaling`` is given; pairs per ``spec.layouts``; dims past rotary_dim pass
 through. Evaluated in float64 from double-double reduced phases (``spec.phases``): within 2 u(float64)
-of the exact real result per unit of |x₁| + |x₂|.
+of the exact real result per unit of |x₁| + |x₂|. ``cos_sin`` gives the exact cos(mθ_i), sin(mθ_i)
+correctly rounded to any dtype (the yardstick of ulp-level accuracy, ``spec.ulp``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from spec import validation
 from spec.layouts import pair_indices
-from spec.phases import reduce_phases
+from spec.phases import reduce_phases, rounded_cos_sin
 from spec.scaling import frequency_model
 
 
@@ -37,3 +38,10 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     out[..., first] = x1 * cos - x2 * sin
     out[..., second] = x1 * sin + x2 * cos
     return out
+
+
+def cos_sin(positions, rotary_dim, *, base=10000.0, dtype="float32"):
+    """(cos(mθ_i), sin(mθ_i)) of plain RoPE correctly rounded to ``dtype``: two ``[len(positions), rotary_dim/2]`` arrays."""
+    dim, b = validation.rope_frequencies_args(rotary_dim, base, None, None)
+    validation.integer_array("positions", positions, ndim=1)
+    return rounded_cos_sin(positions, dim, b, (dtype,))[dtype]

@@ -1,0 +1,168 @@
+r"""Precision horizon: the largest position up to which a target's RoPE stays trustworthy.
+
+The error model's tolerances grow with |mθ| (a float32 angle is only as exact as its position
+allows), so every correct-in-the-model implementation passes the properties at any position; the
+horizon says where the accuracy *users* need runs out. For one configuration — head_dim = rotary_dim
+= 128, base 5·10⁵ (Llama 3), half layout — and one dtype:
+
+(a) **agreement**: e_a(m) = max over pairs i of |ĉ_i − cos mθ_i| and |ŝ_i − sin mθ_i|, read off the
+    target's rotation of the unit vectors e_i (cos and sin of every pair at once, exact phases from
+    ``spec.phases``);
+(b) **relative-only scores**: e_b(m, n) = |⟨f(q,m), f(k,n)⟩ − qᵀR(n−m)k| / (‖q‖‖k‖) for random q, k
+    and n = m − r, r < 4096 (a query and a recent key), the right side from
+    ``proofs.rope.relative_score`` at the exact phase of n − m.
+
+The horizon of each is the largest P such that no position m ≤ P was found with e > THRESHOLD =
+10⁻² (one percent of the unit amplitude — the size of a rounding-induced attention-logit error
+that changes which keys win). Search, below the limit 2²⁴ (float32 holds integers exactly up to it):
+a scan of every octave [2^k, 2^(k+1)) at 8 seeded positions (32 in the thorough profile); a bracketing scan of 1024 evenly
+spaced positions between the last clean scan point and the first violation; then a Hypothesis
+search (``target()`` pushes toward the worst error) below the horizon found, which lowers it if it
+finds a violation, up to three rounds. Deterministic: fixed seeds, derandomized Hypothesis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, settings, target
+from hypothesis import strategies as st
+
+from proofs import rope as proofs
+from spec.layouts import split_pairs
+from spec.phases import reduced_phases
+from tests.strategies import exactly_in
+
+HEAD_DIM = 128
+BASE = 500000.0
+THRESHOLD = 1e-2
+LIMIT = 2**24 - 1
+BRACKET = 1024
+MAX_SHIFT = 4096
+
+
+def effort() -> tuple[int, int]:
+    """(scan positions per octave, Hypothesis search examples): the current profile's examples, 8 per octave
+    by default, 32 in the thorough profile."""
+    from hypothesis import settings as current
+
+    examples = current.default.max_examples
+    return (32 if examples >= 100 else 8), examples
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The horizon of one measure: ``position`` (LIMIT if nothing was found), the first violation, the worst error."""
+
+    position: int
+    violation: int | None
+    worst_below: float
+    worst_at_violation: float | None
+
+    def describe(self) -> str:
+        if self.violation is None:
+            return f"≥ {self.position} (no violation below 2^24; worst {self.worst_below:.2g})"
+        return f"{self.position} (error {self.worst_at_violation:.2g} at {self.violation}; worst below {self.worst_below:.2g})"
+
+
+def scan_positions(per_octave: int, seed: int = 0) -> np.ndarray:
+    """Every octave of [1, 2^24) at ``per_octave`` seeded positions, plus 0, the octave starts and 2^24 − 1."""
+    rng = np.random.default_rng(seed)
+    found = [np.array([0, LIMIT])]
+    for k in range(24):
+        found.append(np.concatenate([[2**k], rng.integers(2**k, 2 ** (k + 1), size=per_octave)]))
+    return np.unique(np.concatenate(found)).astype(np.int64)
+
+
+class Measure:
+    """e_a and e_b of one target in one dtype, vectorized over positions."""
+
+    def __init__(self, target, dtype: str):
+        self.target, self.dtype = target, dtype
+        half = HEAD_DIM // 2
+        self.units = np.zeros((half, 1, HEAD_DIM))
+        self.units[np.arange(half), 0, np.arange(half)] = 1.0  # e_i: the first coordinate of pair i
+        rng = np.random.default_rng(1)
+        self.q = exactly_in(rng.standard_normal((1, 1, HEAD_DIM)), dtype)
+        self.k = exactly_in(rng.standard_normal((1, 1, HEAD_DIM)), dtype)
+
+    def _rotate(self, x: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        from tests.checks import call  # the op call with its shape/dtype/type checks
+
+        x = np.broadcast_to(x, (*x.shape[:-2], len(positions), HEAD_DIM)).copy()
+        return call(self.target, "rope_apply", self.target.asarray(x, self.dtype),
+                    self.target.asarray(positions.astype(np.int64)), shape=x.shape, dtype=self.dtype,
+                    base=BASE, layout="half")
+
+    def agreement(self, positions: np.ndarray) -> np.ndarray:
+        """e_a per position."""
+        half = HEAD_DIM // 2
+        out = self._rotate(self.units, positions)  # [pair, seq, head_dim]
+        pairs = np.arange(half)
+        cos, sin = out[pairs, :, pairs].T, out[pairs, :, pairs + half].T  # [seq, pair]
+        phases = reduced_phases(positions, HEAD_DIM, BASE)
+        return np.maximum(np.abs(cos - np.cos(phases)), np.abs(sin - np.sin(phases))).max(axis=1)
+
+    @staticmethod
+    def shift(positions: np.ndarray) -> np.ndarray:
+        """r(m) in [0, MAX_SHIFT): a fixed function of m (Knuth's multiplicative hash), whatever else is evaluated with it."""
+        return (positions.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(MAX_SHIFT)
+
+    def relative(self, positions: np.ndarray) -> np.ndarray:
+        """e_b per query position m, the key at n = max(m − r(m), 0)."""
+        keys = np.maximum(positions - self.shift(positions), 0)
+        fq, fk = self._rotate(self.q, positions), self._rotate(self.k, keys)
+        (a1, a2), (b1, b2) = split_pairs(fq, "half", HEAD_DIM), split_pairs(fk, "half", HEAD_DIM)
+        observed = (a1 * b1 + a2 * b2).sum(-1)[0]
+        (q1, q2), (k1, k2) = split_pairs(self.q, "half", HEAD_DIM), split_pairs(self.k, "half", HEAD_DIM)
+        phase = reduced_phases(keys - positions, HEAD_DIM, BASE)
+        expected = proofs.relative_score()(q1[0], q2[0], k1[0], k2[0], phase).sum(-1)
+        return np.abs(observed - expected) / (np.linalg.norm(self.q) * np.linalg.norm(self.k))
+
+
+def _chunked(error, positions: np.ndarray, chunk: int = 512) -> np.ndarray:
+    return np.concatenate([error(positions[i : i + chunk]) for i in range(0, len(positions), chunk)])
+
+
+def _hunt(error, limit: int, examples: int) -> int | None:
+    """The smallest violating position Hypothesis finds in [0, limit], pushed by ``target()``."""
+    violations = []
+
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+              phases=[Phase.generate, Phase.target], suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.integers(0, limit), min_size=8, max_size=8, unique=True))
+    def hunt(drawn):
+        positions = np.array(drawn, dtype=np.int64)
+        errors = error(positions)
+        target(float(errors.max()))
+        violations.extend(positions[errors > THRESHOLD].tolist())
+
+    hunt()
+    return min(violations) if violations else None
+
+
+def horizon(error) -> Horizon:
+    """The horizon of one measure (``Measure.agreement`` or ``Measure.relative``), per the module docstring."""
+    per_octave, examples = effort()
+    scan = scan_positions(per_octave)
+    errors = _chunked(error, scan)
+    bad = np.flatnonzero(errors > THRESHOLD)
+    first_bad = int(scan[bad[0]]) if bad.size else None
+    if first_bad is not None:
+        last_good = int(scan[bad[0] - 1]) if bad[0] else 0
+        bracket = np.unique(np.linspace(last_good, first_bad, BRACKET).astype(np.int64))
+        bracket_errors = _chunked(error, bracket)
+        first_bad = int(bracket[np.argmax(bracket_errors > THRESHOLD)])
+    for _ in range(3):
+        limit = LIMIT if first_bad is None else first_bad - 1
+        found = _hunt(error, limit, examples) if limit > 0 else None
+        if found is None:
+            break
+        first_bad = found
+    position = LIMIT if first_bad is None else first_bad - 1
+    below = scan[scan <= position]
+    worst_below = float(_chunked(error, below).max()) if below.size else 0.0
+    at_violation = None if first_bad is None else float(error(np.array([first_bad]))[0])
+    return Horizon(position, first_bad, worst_below, at_violation)
+

@@ -1,0 +1,40 @@
+"""The precision horizon of a target's RoPE (``tests/horizon.py``): where its accuracy runs out.
+
+Measured for every target and dtype and reported in the conformance report (``info`` and
+``horizon``). The property: both horizons reach at least FLOOR = 2^16, every position of a 64K
+context — a target whose angles are computed in half precision, or whose positions are rounded,
+falls short of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spec.targets import load_target
+from tests import checks, horizon
+from tests.checks import assert_true, conformance
+
+FLOOR = 2**16
+ZOO = Path(__file__).resolve().parent / "zoo"
+
+
+@conformance("rope_apply", "horizon", derivation="rope.relative")
+@pytest.mark.dtypes("float32", "bfloat16")
+def test_rope_precision_horizon(target, dtype):
+    measure = horizon.Measure(target, dtype)
+    agreement, relative = horizon.horizon(measure.agreement), horizon.horizon(measure.relative)
+    checks.RECORD["info"] = (f"precision horizon in {dtype} (head_dim 128, base 5e5, error ≤ {horizon.THRESHOLD:g}): "
+                             f"cos/sin {agreement.describe()}; q·k {relative.describe()}")
+    checks.RECORD["horizon"] = {"dtype": dtype, "threshold": horizon.THRESHOLD, "agreement": agreement.position,
+                                "relative": relative.position, "limit": horizon.LIMIT}
+    assert_true([agreement.position >= FLOOR, relative.position >= FLOOR],
+                what=f"precision horizon below {FLOOR} (cos/sin {agreement.describe()}; q·k {relative.describe()})")
+
+
+def test_horizon_falls_short_for_half_precision_angles():
+    """The property can fail: angles in float16 (positions exact only up to 2048) give a horizon far
+    below FLOOR. (The zoo's gate runs in float64, where this property is not run.)"""
+    measure = horizon.Measure(load_target(str(ZOO / "rope_half_precision_angles.py")), "float32")
+    assert horizon.horizon(measure.agreement).position < FLOOR

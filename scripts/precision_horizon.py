@@ -68,7 +68,7 @@ def main() -> int:
             if dtype not in target.dtypes:
                 continue
             measure = horizon.Measure(target, dtype)
-            agreement, relative = horizon.horizon(measure.agreement), horizon.horizon(measure.relative)
+            agreement, relative = horizon.horizon(measure.agreement, measure.limit), horizon.horizon(measure.relative, measure.limit)
             rows.append(f"| `{name}` | {dtype} | {agreement.describe()} | {relative.describe()} |")
             print(rows[-1], flush=True)
             x, y = curve(measure)

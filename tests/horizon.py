@@ -62,16 +62,16 @@ class Horizon:
 
     def describe(self) -> str:
         if self.violation is None:
-            return f"≥ {self.position} (no violation below 2^24; worst {self.worst_below:.2g})"
+            return f"≥ {self.position} (no violation up to the search limit; worst {self.worst_below:.2g})"
         return f"{self.position} (error {self.worst_at_violation:.2g} at {self.violation}; worst below {self.worst_below:.2g})"
 
 
-def scan_positions(per_octave: int, seed: int = 0) -> np.ndarray:
-    """Every octave of [1, 2^24) at ``per_octave`` seeded positions, plus 0, the octave starts and 2^24 − 1."""
+def scan_positions(per_octave: int, limit: int = LIMIT, seed: int = 0) -> np.ndarray:
+    """Every octave of [1, limit] at ``per_octave`` seeded positions, plus 0, the octave starts and ``limit``."""
     rng = np.random.default_rng(seed)
-    found = [np.array([0, LIMIT])]
-    for k in range(24):
-        found.append(np.concatenate([[2**k], rng.integers(2**k, 2 ** (k + 1), size=per_octave)]))
+    found = [np.array([0, limit])]
+    for k in range(limit.bit_length()):
+        found.append(np.concatenate([[2**k], rng.integers(2**k, min(2 ** (k + 1), limit + 1), size=per_octave)]))
     return np.unique(np.concatenate(found)).astype(np.int64)
 
 
@@ -80,6 +80,8 @@ class Measure:
 
     def __init__(self, target, dtype: str):
         self.target, self.dtype = target, dtype
+        # A table-based target (MAX_POSITION) is searched up to its table's end only.
+        self.limit = min(LIMIT, target.max_position("rope_apply") or LIMIT)
         half = HEAD_DIM // 2
         self.units = np.zeros((half, 1, HEAD_DIM))
         self.units[np.arange(half), 0, np.arange(half)] = 1.0  # e_i: the first coordinate of pair i
@@ -142,10 +144,10 @@ def _hunt(error, limit: int, examples: int) -> int | None:
     return min(violations) if violations else None
 
 
-def horizon(error) -> Horizon:
-    """The horizon of one measure (``Measure.agreement`` or ``Measure.relative``), per the module docstring."""
+def horizon(error, limit: int = LIMIT) -> Horizon:
+    """The horizon of one measure (``Measure.agreement`` or ``Measure.relative``) below ``limit``, per the module docstring."""
     per_octave, examples = effort()
-    scan = scan_positions(per_octave)
+    scan = scan_positions(per_octave, limit)
     errors = _chunked(error, scan)
     bad = np.flatnonzero(errors > THRESHOLD)
     first_bad = int(scan[bad[0]]) if bad.size else None
@@ -155,12 +157,12 @@ def horizon(error) -> Horizon:
         bracket_errors = _chunked(error, bracket)
         first_bad = int(bracket[np.argmax(bracket_errors > THRESHOLD)])
     for _ in range(3):
-        limit = LIMIT if first_bad is None else first_bad - 1
-        found = _hunt(error, limit, examples) if limit > 0 else None
+        below = limit if first_bad is None else first_bad - 1
+        found = _hunt(error, below, examples) if below > 0 else None
         if found is None:
             break
         first_bad = found
-    position = LIMIT if first_bad is None else first_bad - 1
+    position = limit if first_bad is None else first_bad - 1
     below = scan[scan <= position]
     worst_below = float(_chunked(error, below).max()) if below.size else 0.0
     at_violation = None if first_bad is None else float(error(np.array([first_bad]))[0])

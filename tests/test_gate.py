@@ -77,7 +77,7 @@ def test_spaced_target_path_outside_the_project(tmp_path):
     the project's configuration is still found (rootdir, testpaths, addopts)."""
     mine = tmp_path / "my_rope.py"
     mine.write_text((ROOT / INDEPENDENT).read_text())
-    code, output = run_gate("--target", mine, "-m", "conformance", "-k", "t5_golden")
+    code, output = run_gate("--target", mine, "-m", "conformance", "tests/test_t5.py", "-k", "t5_golden")
     assert code == 0, output
     assert f"rootdir: {ROOT}" in output and "configfile: pyproject.toml" in output and "testpaths: tests" in output
     assert "target " + str(mine) in output and "t5_bucket · golden" in output and "1 passed" in output

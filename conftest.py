@@ -30,6 +30,9 @@ def pytest_configure(config):
     _CONFIG["config"] = config
     requested = config.getoption("--target")
     config.conformance_targets = [load_target(name) for name in split_target_option(requested)]
+    if "torch" in sys.modules:
+        # The gate's tensors are small: a second torch thread only adds contention (5–10× on a busy 2-core machine).
+        sys.modules["torch"].set_num_threads(1)
     # A target asked for by name that cannot be loaded fails the run; the default torch-cuda only skips.
     config.conformance_required = bool(requested)
     config.conformance_records = []

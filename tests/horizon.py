@@ -3,7 +3,9 @@ r"""Precision horizon: the largest position up to which a target's RoPE stays tr
 The error model's tolerances grow with |mθ| (a float32 angle is only as exact as its position
 allows), so every correct-in-the-model implementation passes the properties at any position; the
 horizon says where the accuracy *users* need runs out. For one configuration — head_dim = rotary_dim
-= 128, base 5·10⁵ (Llama 3), half layout — and one dtype:
+= 128, base 5·10⁵ (Llama 3) — and one dtype
+
+(the half layout, or the interleaved one for a target that offers only that)
 
 (a) **agreement**: e_a(m) = max over pairs i of |ĉ_i − cos mθ_i| and |ŝ_i − sin mθ_i|, read off the
     target's rotation of the unit vectors e_i (cos and sin of every pair at once, exact phases from
@@ -26,11 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import strategies as st
 
 from proofs import rope as proofs
-from spec.layouts import split_pairs
+from spec.layouts import pair_indices, split_pairs
 from spec.phases import reduced_phases
 from tests.strategies import exactly_in
 
@@ -82,9 +85,14 @@ class Measure:
         self.target, self.dtype = target, dtype
         # A table-based target (MAX_POSITION) is searched up to its table's end only.
         self.limit = min(LIMIT, target.max_position("rope_apply") or LIMIT)
-        half = HEAD_DIM // 2
-        self.units = np.zeros((half, 1, HEAD_DIM))
-        self.units[np.arange(half), 0, np.arange(half)] = 1.0  # e_i: the first coordinate of pair i
+        self.layout = "half"
+        try:
+            self._rotate(np.zeros((1, 1, HEAD_DIM)), np.zeros(1, np.int64))
+        except pytest.skip.Exception:  # the half layout is not provided: measure the interleaved one
+            self.layout = "interleaved"
+        self.first, self.second = pair_indices(self.layout, HEAD_DIM)
+        self.units = np.zeros((HEAD_DIM // 2, 1, HEAD_DIM))
+        self.units[np.arange(HEAD_DIM // 2), 0, self.first] = 1.0  # e_i: the first coordinate of pair i
         rng = np.random.default_rng(1)
         self.q = exactly_in(rng.standard_normal((1, 1, HEAD_DIM)), dtype)
         self.k = exactly_in(rng.standard_normal((1, 1, HEAD_DIM)), dtype)
@@ -95,14 +103,13 @@ class Measure:
         x = np.broadcast_to(x, (*x.shape[:-2], len(positions), HEAD_DIM)).copy()
         return call(self.target, "rope_apply", self.target.asarray(x, self.dtype),
                     self.target.asarray(positions.astype(np.int64)), shape=x.shape, dtype=self.dtype,
-                    base=BASE, layout="half")
+                    base=BASE, layout=self.layout)
 
     def agreement(self, positions: np.ndarray) -> np.ndarray:
         """e_a per position."""
-        half = HEAD_DIM // 2
         out = self._rotate(self.units, positions)  # [pair, seq, head_dim]
-        pairs = np.arange(half)
-        cos, sin = out[pairs, :, pairs].T, out[pairs, :, pairs + half].T  # [seq, pair]
+        pairs = np.arange(HEAD_DIM // 2)
+        cos, sin = out[pairs, :, self.first].T, out[pairs, :, self.second].T  # [seq, pair]
         phases = reduced_phases(positions, HEAD_DIM, BASE)
         return np.maximum(np.abs(cos - np.cos(phases)), np.abs(sin - np.sin(phases))).max(axis=1)
 
@@ -115,9 +122,9 @@ class Measure:
         """e_b per query position m, the key at n = max(m − r(m), 0)."""
         keys = np.maximum(positions - self.shift(positions), 0)
         fq, fk = self._rotate(self.q, positions), self._rotate(self.k, keys)
-        (a1, a2), (b1, b2) = split_pairs(fq, "half", HEAD_DIM), split_pairs(fk, "half", HEAD_DIM)
+        (a1, a2), (b1, b2) = split_pairs(fq, self.layout, HEAD_DIM), split_pairs(fk, self.layout, HEAD_DIM)
         observed = (a1 * b1 + a2 * b2).sum(-1)[0]
-        (q1, q2), (k1, k2) = split_pairs(self.q, "half", HEAD_DIM), split_pairs(self.k, "half", HEAD_DIM)
+        (q1, q2), (k1, k2) = split_pairs(self.q, self.layout, HEAD_DIM), split_pairs(self.k, self.layout, HEAD_DIM)
         phase = reduced_phases(keys - positions, HEAD_DIM, BASE)
         expected = proofs.relative_score()(q1[0], q2[0], k1[0], k2[0], phase).sum(-1)
         return np.abs(observed - expected) / (np.linalg.norm(self.q) * np.linalg.norm(self.k))

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,56 @@ ROOT = Path(__file__).resolve().parent.parent
 INDEPENDENT = "tests/independent/complex_rope.py"
 
 
-def run_gate(*args, cwd=ROOT):
-    """Run pytest as a user would (few examples: these tests check the gate, not the target).
+def _readme_example(marker: str) -> str:
+    """The README's Python block that starts with ``# <marker>``, as a file's text."""
+    readme = (ROOT / "README.md").read_text()
+    return f"# {marker}" + readme.split(f"```python\n# {marker}", 1)[1].split("```", 1)[0]
 
-    Returns (exit code, combined output)."""
+
+#: The gate as users run it, one subprocess per check: files to write first ({name: text}) and the
+#: arguments ({folder} is where the files are). All start in the background at collection
+#: (``start_in_background``), so they overlap the in-process tests instead of running one by one.
+GATE_RUNS = {
+    "spaced": ({"my_rope.py": lambda: (ROOT / INDEPENDENT).read_text()},
+               ["--target", "{folder}/my_rope.py", "-m", "conformance", "tests/test_t5.py", "-k", "t5_golden"]),
+    "failing": ({}, ["--target", "tests/zoo/rope_wrong_direction.py", "--conformance-report", "{folder}/report.json",
+                     "tests/test_rope.py::test_rope_matches_oracle"]),
+    "only_t5": ({"only_t5.py": lambda: "from impl.numpy_ref import t5_bucket\n"},
+                ["--target", "{folder}/only_t5.py", "-m", "conformance", "tests/test_alibi.py", "tests/test_t5.py",
+                 "-k", "golden or slopes"]),
+    "absent": ({}, ["--target", "{folder}/absent.py", "-m", "conformance", "tests/test_t5.py"]),
+    "readme_target": ({"my_rope.py": lambda: _readme_example("my_rope.py")},
+                      ["--target", "{folder}/my_rope.py", "-m", "conformance", "--conformance-report", "{folder}/report.json",
+                       "tests/test_rope.py", "tests/test_validation.py", "-k", "oracle or relative or validation"]),
+    "readme_adapter": ({"my_kernel_adapter.py": lambda: _readme_example("my_kernel_adapter.py")},
+                       ["--target", "{folder}/my_kernel_adapter.py", "-m", "conformance", "--conformance-report",
+                        "{folder}/report.json", "tests/test_rope.py", "-k", "matches_oracle and half"]),
+}
+_STARTED: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+
+def start_in_background(config=None) -> None:
+    """Start every GATE_RUNS subprocess (conftest.py calls this when a test of this module is selected)."""
     # A clean pytest environment; bytecode caching on, so the subprocesses share compiled modules.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=kill-matrix", *map(str, args)]
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    return result.returncode, result.stdout + result.stderr
+    for name, (files, args) in GATE_RUNS.items():
+        if name in _STARTED:
+            continue
+        folder = Path(tempfile.mkdtemp(prefix=f"gate-{name}-"))
+        for filename, text in files.items():
+            (folder / filename).write_text(text())
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=kill-matrix",
+                   *(arg.format(folder=folder) for arg in args)]
+        with open(folder / "output.log", "w") as log:
+            _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), folder)
+
+
+def run_gate(name: str) -> tuple[int, str, Path]:
+    """(exit code, combined output, folder) of the GATE_RUNS entry ``name`` (started now if not yet)."""
+    start_in_background()
+    process, folder = _STARTED[name]
+    code = process.wait(timeout=600)
+    return code, (folder / "output.log").read_text(), folder
 
 
 def test_builtin_module_and_file_targets_resolve():
@@ -72,21 +114,19 @@ def test_ci_profile_is_derandomized_without_database():
     assert profile.derandomize and profile.database is None and profile.deadline is None
 
 
-def test_spaced_target_path_outside_the_project(tmp_path):
+def test_spaced_target_path_outside_the_project():
     """`pytest --target path/to/my_rope.py` with a space, from the project root, for a file elsewhere:
-    the project's configuration is still found (rootdir, testpaths, addopts)."""
-    mine = tmp_path / "my_rope.py"
-    mine.write_text((ROOT / INDEPENDENT).read_text())
-    code, output = run_gate("--target", mine, "-m", "conformance", "tests/test_t5.py", "-k", "t5_golden")
+    the project's configuration is still found (rootdir, ini file and its addopts)."""
+    code, output, folder = run_gate("spaced")
+    mine = folder / "my_rope.py"
     assert code == 0, output
-    assert f"rootdir: {ROOT}" in output and "configfile: pyproject.toml" in output and "testpaths: tests" in output
+    assert f"rootdir: {ROOT}" in output and "configfile: pyproject.toml" in output
     assert "target " + str(mine) in output and "t5_bucket · golden" in output and "1 passed" in output
 
 
-def test_failing_target_exits_1_with_counterexample_and_reproduction(tmp_path):
-    report = tmp_path / "report.json"
-    code, output = run_gate("--target", "tests/zoo/rope_wrong_direction.py", "--conformance-report", report,
-                            "tests/test_rope.py::test_rope_matches_oracle")
+def test_failing_target_exits_1_with_counterexample_and_reproduction():
+    code, output, folder = run_gate("failing")
+    report = folder / "report.json"
     assert code == 1, output
     assert "outside tolerance" in output and "tolerance" in output and "reproduce" in output
     results = json.loads(report.read_text())["results"]
@@ -94,39 +134,29 @@ def test_failing_target_exits_1_with_counterexample_and_reproduction(tmp_path):
     assert failed and all("pytest " in r["reproduce"] and r["counterexample"] for r in failed), failed
 
 
-def test_missing_ops_are_not_provided_and_requested_unavailable_target_fails(tmp_path):
-    only_t5 = tmp_path / "only_t5.py"
-    only_t5.write_text("from impl.numpy_ref import t5_bucket\n")
-    code, output = run_gate("--target", only_t5, "-m", "conformance", "tests/test_alibi.py", "tests/test_t5.py", "-k", "golden or slopes")
+def test_missing_ops_are_not_provided_and_requested_unavailable_target_fails():
+    code, output, _ = run_gate("only_t5")
     assert code == 0, output
     assert "not provided" in output
-    code, output = run_gate("--target", tmp_path / "absent.py", "-m", "conformance", "tests/test_t5.py")
+    code, output, _ = run_gate("absent")
     assert code == 1 and "requested but is unavailable" in output, output
 
 
-def test_readme_example_target_passes(tmp_path):
+def test_readme_example_target_passes():
     """The README's minimal target is runnable as written: conformant where it provides, "not provided" elsewhere."""
-    readme = (ROOT / "README.md").read_text()
-    example = readme.split("```python\n# my_rope.py", 1)[1].split("```", 1)[0]
-    mine, report = tmp_path / "my_rope.py", tmp_path / "report.json"
-    mine.write_text("# my_rope.py" + example)
-    code, output = run_gate("--target", mine, "-m", "conformance", "--conformance-report", report,
-                            "tests/test_rope.py", "tests/test_validation.py", "-k", "oracle or relative or validation")
+    code, output, folder = run_gate("readme_target")
+    report = folder / "report.json"
     assert code == 0, output
     statuses = {(r["op"], r["status"]) for r in json.loads(report.read_text())["results"]}
     assert ("rope_apply", "pass") in statuses and ("rope_apply", "not provided") in statuses
     assert not {status for _, status in statuses} & {"fail", "error"}
 
 
-def test_readme_kernel_adapter_passes(tmp_path):
+def test_readme_kernel_adapter_passes():
     """The README's adapter for a kernel with its own conventions passes what it provides."""
     pytest.importorskip("transformers")
-    readme = (ROOT / "README.md").read_text()
-    example = readme.split("```python\n# my_kernel_adapter.py", 1)[1].split("```", 1)[0]
-    mine, report = tmp_path / "my_kernel_adapter.py", tmp_path / "report.json"
-    mine.write_text("# my_kernel_adapter.py" + example)
-    code, output = run_gate("--target", mine, "-m", "conformance", "--conformance-report", report,
-                            "tests/test_rope.py", "-k", "oracle or relative")
+    code, output, folder = run_gate("readme_adapter")
+    report = folder / "report.json"
     assert code == 0, output
     results = json.loads(report.read_text())["results"]
     assert {(r["dtype"], r["status"]) for r in results if r["status"] == "pass"} >= {("float32", "pass"), ("bfloat16", "pass")}

@@ -28,12 +28,21 @@ def _start(command: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+_STARTED: dict[str, subprocess.Popen] = {}
+
+
+def start_in_background(config=None) -> None:
+    """Start both commands (conftest.py calls this at collection, so they overlap the other tests)."""
+    for command in (BUGGY, FIXED):
+        _STARTED.setdefault(command, _start(command))
+
+
 @pytest.fixture(scope="module")
 def runs() -> dict[str, tuple[int, str]]:
     """Both commands, side by side: command → (exit status, output)."""
-    started = {command: _start(command) for command in (BUGGY, FIXED)}
-    outputs = {command: process.communicate(timeout=300)[0] for command, process in started.items()}
-    return {command: (started[command].returncode, outputs[command]) for command in started}
+    start_in_background()
+    outputs = {command: process.communicate(timeout=300)[0] for command, process in _STARTED.items()}
+    return {command: (_STARTED[command].returncode, outputs[command]) for command in _STARTED}
 
 
 def test_the_tutorial_shows_these_commands_and_the_counterexample():

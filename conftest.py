@@ -37,7 +37,8 @@ def pytest_configure(config):
     config.conformance_required = bool(requested)
     config.conformance_records = []
     path = config.getoption("--conformance-report")
-    config.conformance_writer = ReportWriter(path) if path else None
+    # Under pytest-xdist only the controller writes: the workers' records reach it on their test reports.
+    config.conformance_writer = ReportWriter(path) if path and not hasattr(config, "workerinput") else None
 
 
 def pytest_report_header(config):

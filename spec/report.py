@@ -1,7 +1,7 @@
 """The conformance report: a JSON record per (target, op, property, dtype) and its Markdown rendering.
 
 ``--conformance-report PATH`` writes ``PATH`` (JSON) and ``PATH`` with the suffix ``.md``. Both are
-written atomically (a temporary file renamed over the old one), first right after collection, then
+written atomically (a temporary file renamed over the old one; under pytest-xdist by the controller only), first right after collection, then
 at most every few seconds while tests run, and finally at the end of the session — so a target that
 kills the process, or a Ctrl-C, still leaves a readable report, marked ``"complete": false``.
 
@@ -11,6 +11,7 @@ kills the process, or a Ctrl-C, still leaves a readable report, marked ``"comple
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -50,7 +51,7 @@ class ReportWriter:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # one writer per process, never a shared temporary
     tmp.write_text(text)
     tmp.replace(path)
 

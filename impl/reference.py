@@ -128,8 +128,10 @@ class ArrayBackend:
         else:
             x1, x2 = x[..., 0:rd:2], x[..., 1:rd:2]
         x1, x2 = xp.astype(x1, work, copy=False), xp.astype(x2, work, copy=False)
-        rotated = self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout)
-        return xp.concat([xp.astype(rotated, x.dtype, copy=False), x[..., rd:]], axis=-1)
+        rotated = xp.astype(self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout), x.dtype, copy=False)
+        if rd == x.shape[-1]:  # full rotary: no pass-through to append (saves a copy of the whole tensor)
+            return rotated
+        return xp.concat([rotated, x[..., rd:]], axis=-1)
 
     def alibi_slopes(self, num_heads):
         n = validation.integer("num_heads", num_heads, minimum=1)

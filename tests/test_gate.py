@@ -5,9 +5,11 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -41,11 +43,28 @@ GATE_RUNS = {
     "readme_target": ({"my_rope.py": lambda: _readme_example("my_rope.py")},
                       ["--target", "{folder}/my_rope.py", "-m", "conformance", "--conformance-report", "{folder}/report.json",
                        "tests/test_rope.py", "tests/test_validation.py", "-k", "oracle or relative or validation"]),
+    "interrupted": ({"slow.py": lambda: SLOW_TARGET},
+                    ["--target", "{folder}/slow.py", "-m", "conformance", "--conformance-report", "{folder}/report.json",
+                     "tests/test_t5.py"]),
     "readme_adapter": ({"my_kernel_adapter.py": lambda: _readme_example("my_kernel_adapter.py")},
                        ["--target", "{folder}/my_kernel_adapter.py", "-m", "conformance", "--conformance-report",
                         "{folder}/report.json", "tests/test_rope.py", "-k", "matches_oracle and half"]),
 }
 _STARTED: dict[str, tuple[subprocess.Popen, Path]] = {}
+#: A target that takes its time (asleep, not busy): the run it is in is still going when Ctrl-C comes.
+SLOW_TARGET = """import time
+from impl.numpy_ref import t5_bucket as _t5_bucket
+
+
+def t5_bucket(*args, **kwargs):
+    time.sleep(1.0)
+    return _t5_bucket(*args, **kwargs)
+"""
+
+
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT's default action (a non-interactive shell starts jobs with it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def start_in_background(config=None) -> None:
@@ -61,7 +80,9 @@ def start_in_background(config=None) -> None:
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=kill-matrix",
                    *(arg.format(folder=folder) for arg in args)]
         with open(folder / "output.log", "w") as log:
-            _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), folder)
+            # Ctrl-C must reach the run; started from the main thread at collection, before any other thread.
+            _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                               preexec_fn=_default_sigint), folder)  # noqa: PLW1509
 
 
 def run_gate(name: str) -> tuple[int, str, Path]:
@@ -161,6 +182,23 @@ def test_readme_kernel_adapter_passes():
     results = json.loads(report.read_text())["results"]
     assert {(r["dtype"], r["status"]) for r in results if r["status"] == "pass"} >= {("float32", "pass"), ("bfloat16", "pass")}
     assert report.with_suffix(".md").read_text().startswith("# Conformance report")
+
+
+def test_ctrl_c_leaves_a_partial_report():
+    """Interrupted after some properties ran: exit 2 (pytest's "interrupted"), and the report holds what
+    ran so far, marked incomplete, in JSON and Markdown."""
+    start_in_background()
+    process, folder = _STARTED["interrupted"]
+    report = folder / "report.json"
+    deadline = time.monotonic() + 120
+    while not (report.exists() and json.loads(report.read_text())["results"]):
+        assert process.poll() is None and time.monotonic() < deadline, (folder / "output.log").read_text()
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 2, (folder / "output.log").read_text()
+    payload = json.loads(report.read_text())
+    assert payload["complete"] is False and payload["exit_status"] == 2 and payload["results"]
+    assert "Partial report" in report.with_suffix(".md").read_text()
 
 
 def test_ci_runs_the_readme_test_command():

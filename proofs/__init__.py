@@ -5,6 +5,7 @@ Each scheme's module (``sinusoidal``, ``rope``, ``alibi``, ``t5``, ``learned_abs
 residual that must simplify to zero — and *exports* the executable form of what it proved
 (lambdified from the same SymPy expressions), which the tests in ``tests/`` evaluate. So a property
 is never a formula typed twice: if the mathematics were wrong, ``tests/test_proofs.py`` would fail.
+``python -m proofs`` renders every derivation step by step (``docs/proofs.md``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 
 import sympy
 
-REGISTRY: dict[str, "Derivation"] = {}
+REGISTRY: dict[str, Derivation] = {}
 
 
 @dataclass(frozen=True)

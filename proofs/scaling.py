@@ -187,7 +187,7 @@ def pi_interpolation_bound(t, h_abs_max, theta):
 _h = [u + I * v for u, v in zip(sympy.symbols("u0:3", real=True), sympy.symbols("v0:3", real=True))]
 _th = sympy.symbols("theta0:3", positive=True)
 SCORE = re(sympy.expand(sum(h * exp(I * t * w) for h, w in zip(_h, _th))))
-_linear = lambda f: f.subs(t, s1) + (f.subs(t, s2) - f.subs(t, s1)) * (t - s1) / (s2 - s1)  # noqa: E731
+_linear = lambda f: f.subs(t, s1) + (f.subs(t, s2) - f.subs(t, s1)) * (t - s1) / (s2 - s1)
 _quadratic = sum(c * t**n for n, c in enumerate(sympy.symbols("c0:3", real=True)))
 PI_BOUND = H * sum(w**2 for w in _th) * (t - s1) * (s2 - t) / 2  # ½·max|h|·Σθ²·(t−s1)(s2−t)
 POSITION_INTERPOLATION = Derivation(

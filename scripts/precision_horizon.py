@@ -20,10 +20,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
 
-from spec.targets import load_target  # noqa: E402
-from tests import horizon  # noqa: E402
+from spec.targets import load_target
+from tests import horizon
 
 
 def curve(measure: horizon.Measure) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,11 @@ import pytest
 from _pytest.config.findpaths import determine_setup
 from hypothesis import HealthCheck, Phase, settings
 
-_COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+_COMMON = {
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+}
 settings.register_profile("ci", max_examples=12, derandomize=True, database=None, **_COMMON)
 settings.register_profile("dev", max_examples=12, **_COMMON)
 settings.register_profile("thorough", max_examples=500, **_COMMON)

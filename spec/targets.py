@@ -140,7 +140,7 @@ def load_target(name: str) -> Target:
             module = _import_file(path)
         else:
             module = importlib.import_module(name)
-    except Exception as error:  # the target's own import failed: report it, never crash the gate
+    except Exception as error:  # noqa: BLE001 — the target's own import failed: report it, never crash the gate
         reason = "".join(traceback.format_exception_only(type(error), error)).strip()
         return Target(name, unavailable=f"unavailable: {reason}")
 

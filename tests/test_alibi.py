@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from proofs import alibi as proofs
 from spec import alibi, error_model
-from tests.checks import as_array, assert_exact, assert_true, assert_within, call_raw, conformance, dtype_of
+from tests.checks import (
+    as_array,
+    assert_exact,
+    assert_true,
+    assert_within,
+    call_raw,
+    conformance,
+    dtype_of,
+)
 
 SLOPE_MODEL = "error_model.alibi_slope_error: 2·|m|·(k+2)·u"
 BIAS_MODEL = "error_model.alibi_bias_error: 2·|m|·(k+3)·u·(|i−j| + |j| + |i₀|)"

@@ -6,9 +6,9 @@ Tolerances: ``spec.error_model.rope_*`` (unit roundoff × |x| × (1 + |mθ|) × 
 
 from __future__ import annotations
 
-import numpy as np
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -19,7 +19,16 @@ from spec import error_model, rope
 from spec.layouts import pair_indices, split_pairs
 from spec.phases import reduce_phases
 from spec.scaling import frequency_model
-from tests.checks import as_array, assert_exact, assert_true, assert_within, call, call_raw, conformance, dtype_of
+from tests.checks import (
+    as_array,
+    assert_exact,
+    assert_true,
+    assert_within,
+    call,
+    call_raw,
+    conformance,
+    dtype_of,
+)
 from tests.strategies import bases, even_dims, positions, rope_cases, shifts
 
 #: Layouts are pytest parameters, not drawn: a target without one is "not provided" for it alone.

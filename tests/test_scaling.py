@@ -20,9 +20,33 @@ from proofs import scaling as proofs
 from spec import error_model, rope
 from spec.layouts import split_pairs
 from spec.scaling import frequency_model
-from tests.checks import RECORD, as_array, assert_true, assert_within, call_raw, conformance, dtype_of
-from tests.strategies import BOTH_LAYOUTS, SCALED_TYPES, bases, log_uniform, positions, rope_cases, scalings, shifts
-from tests.test_rope import component_tolerance, model_of, relative_scores, rotate, score_tolerance, scores
+from tests.checks import (
+    RECORD,
+    as_array,
+    assert_true,
+    assert_within,
+    call_raw,
+    conformance,
+    dtype_of,
+)
+from tests.strategies import (
+    BOTH_LAYOUTS,
+    SCALED_TYPES,
+    bases,
+    log_uniform,
+    positions,
+    rope_cases,
+    scalings,
+    shifts,
+)
+from tests.test_rope import (
+    component_tolerance,
+    model_of,
+    relative_scores,
+    rotate,
+    score_tolerance,
+    scores,
+)
 
 rotary_dims = st.integers(2, 128).map(lambda h: 2 * h)
 FACTOR_TYPES = ("linear", "ntk", "dynamic", "yarn", "llama3", "longrope")
@@ -245,7 +269,7 @@ def test_dynamic_keys_cached_at_another_length(target, dtype, case, keys, factor
     short, long = replace(case, scaling=scaling, seq_len=original), replace(case, scaling=scaling, seq_len=original * longer)
     q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
     fq, fk = rotate(target, dtype, long, q, case.positions), rotate(target, dtype, short, k, keys)
-    oracle = dict(base=case.base, layout=case.layout, rotary_dim=case.rotary_dim, scaling=scaling)
+    oracle = {"base": case.base, "layout": case.layout, "rotary_dim": case.rotary_dim, "scaling": scaling}
     eq = rope.rope_apply(q, case.positions, seq_len=long.seq_len, **oracle)
     ek = rope.rope_apply(k, keys, seq_len=short.seq_len, **oracle)
     mixed = scores(eq, ek, case.layout, case.rotary_dim)

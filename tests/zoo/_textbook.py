@@ -6,7 +6,6 @@ Arguments are validated by the member (``spec.validation``) before any piece is 
 
 import numpy as np
 
-
 # --- sinusoidal and RoPE ----------------------------------------------------------------------------
 
 def angle_dtype(x):

@@ -7,7 +7,7 @@ from tests.zoo import _scaled
 
 
 def _llama3(freqs, config, seq_len):
-    scaled, factor = scaling.llama3(freqs, config, seq_len)
+    _scaled, factor = scaling.llama3(freqs, config, seq_len)
     return freqs.from_base(config["base"]), factor  # BUG: `scaled` dropped
 
 

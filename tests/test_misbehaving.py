@@ -36,7 +36,9 @@ EXPECTED = {
     "sleeps_forever": ("t5_bucket", "fail", f"timed out after {OP_TIMEOUT} s"),
     "import_fails": (None, "unavailable", "OSError: libfused_rope.so"),
 }
-MEMBERS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests" / "misbehaving").glob("*.py"))
+# Files starting with "_" are shared helpers (tests/misbehaving/_reference.py), not members.
+MEMBERS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests" / "misbehaving").glob("*.py")
+                 if not path.name.startswith("_"))
 
 _RUN: list[tuple[subprocess.Popen, Path]] = []
 

@@ -5,14 +5,7 @@ the other ops (NumPy reference) pass."""
 
 import sys
 
-from impl.numpy_ref import (  # noqa: F401
-    alibi_bias,
-    learned_absolute,
-    rope_apply,
-    rope_frequencies,
-    sinusoidal,
-    t5_bucket,
-)
+from tests.misbehaving._reference import *  # every op correct but the one below
 
 
 def alibi_slopes(num_heads):

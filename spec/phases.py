@@ -77,18 +77,24 @@ def reduced_phases(positions, dim: int, base: float) -> np.ndarray:
     return reduce_phases(positions, *frequencies_dd(dim, base))
 
 
-def reduce_phases(positions, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """(m·θ) mod 2π in [−π, π] for frequencies θ = hi + lo given as a double-double."""
+def _reduce(positions, hi: np.ndarray, lo: np.ndarray, period: tuple[float, float, float]):
+    """(k, head, tail): m·θ = k·period + head + tail for θ = hi + lo and a period held as three doubles."""
     m = np.asarray(positions, dtype=np.int64)
     if m.size and np.abs(m).max() >= 2**52:
         raise ValueError(f"positions must have |m| < 2^52 for the exact oracle, got {np.abs(m).max()}")
     m = m.astype(np.float64)[..., None]
     p, e = two_product(m, hi)
     e = e + m * lo
-    k = np.rint(p / _TWO_PI[0])
-    kc, kc_err = two_product(k, _TWO_PI[0])
+    k = np.rint(p / period[0])
+    kc, kc_err = two_product(k, period[0])
     # p − kc is exact (Sterbenz: the two agree to within a factor of 2 whenever k ≠ 0).
-    return (p - kc) + (e - kc_err) - k * _TWO_PI[1] - k * _TWO_PI[2]
+    return k, p - kc, ((e - kc_err) - k * period[1]) - k * period[2]
+
+
+def reduce_phases(positions, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(m·θ) mod 2π in [−π, π] for frequencies θ = hi + lo given as a double-double."""
+    _, head, tail = _reduce(positions, hi, lo, _TWO_PI)
+    return head + tail
 
 
 def phase_magnitudes(positions, dim: int, base: float) -> np.ndarray:
@@ -149,16 +155,8 @@ def _series(terms, dd_count, zh, zl):
 
 def quadrant_phases(positions, hi: np.ndarray, lo: np.ndarray):
     """(q, r_hi, r_lo): m·θ = q·π/2 + r_hi + r_lo for θ = hi + lo, |r| ≤ π/4 (+ rounding), q mod 4."""
-    m = np.asarray(positions, dtype=np.int64)
-    if m.size and np.abs(m).max() >= 2**52:
-        raise ValueError(f"positions must have |m| < 2^52 for the exact oracle, got {np.abs(m).max()}")
-    m = m.astype(np.float64)[..., None]
-    p, e = two_product(m, hi)
-    e = e + m * lo
-    k = np.rint(p / _HALF_PI[0])
-    kc, kc_err = two_product(k, _HALF_PI[0])
-    # p − kc is exact (Sterbenz, as in reduce_phases); the tail is ≈ 2⁻⁵²·|mθ|.
-    r_hi, r_lo = two_sum(p - kc, ((e - kc_err) - k * _HALF_PI[1]) - k * _HALF_PI[2])
+    k, head, tail = _reduce(positions, hi, lo, _HALF_PI)  # the tail is ≈ 2⁻⁵²·|mθ|
+    r_hi, r_lo = two_sum(head, tail)
     return np.mod(k, 4).astype(np.int64), r_hi, r_lo
 
 

@@ -16,6 +16,7 @@ from collections import defaultdict
 import pytest
 
 from spec.report import ReportWriter, label, merge
+from spec.rope_parameters import EXTENSIONS
 from spec.targets import Target, load_target, split_target_option
 from tests import checks, strategies
 
@@ -110,6 +111,8 @@ def _record(item, status: str, message: str = "", **facts) -> dict:
         "message": message,
         "info": checks.RECORD.get("info"),
         "horizon": checks.RECORD.get("horizon"),
+        "misbehaviour": None,
+        "diagnosis": None,
         **facts,
     }
     return record
@@ -128,16 +131,30 @@ def pytest_collection_modifyitems(config, items):
             continue
         marker, target = found
         op = marker.kwargs["op"]
-        if target.unavailable or not target.provides(op):
-            item.conformance_settled = ("unavailable" if target.unavailable else "not provided",
-                                        target.unavailable or f"not provided: {op}")
-            item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
+        undeclared = [name for name in _extensions(item, marker) if not target.declares(name)]
+        if target.unavailable:
+            item.conformance_settled = ("unavailable", target.unavailable)
+        elif not target.provides(op):
+            item.conformance_settled = ("not provided", f"not provided: {op}")
+        elif undeclared:
+            item.conformance_settled = ("not provided", f"not provided: {undeclared[0]!r} is an extension of the vocabulary "
+                                                        "the target does not declare (EXTENSIONS, spec/protocol.py)")
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
     # A test module with slow work of its own (the zoo's gate runs) starts it now, to overlap the rest —
     # but not in pytest-xdist workers (each collects everything; only one runs the module) nor for --collect-only.
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
     for module in {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}:
         module.start_in_background(config)
+
+
+def _extensions(item, marker) -> list[str]:
+    """The vocabulary extensions a property needs: its mark's, and its ``rope_type`` parameter if that is one."""
+    needed = [marker.kwargs["extension"]] if marker.kwargs.get("extension") else []
+    rope_type = item.callspec.params.get("rope_type")
+    return needed + ([rope_type] if rope_type in EXTENSIONS else [])
 
 
 def _reproduce(item) -> str:
@@ -173,12 +190,55 @@ def pytest_runtest_makereport(item, call):
         record = _record(
             item, "fail" if violated else "error",
             # A violation says what is wrong; an error also names its exception ("SystemExit: 3").
-            (str(call.excinfo.value) if violated else call.excinfo.exconly())[:2000] if call.excinfo else "",
+            (str(call.excinfo.value) if violated or call.excinfo.errisinstance(checks.OpRaised) else call.excinfo.exconly())[:2000]
+            if call.excinfo else "",
             reproduce=_reproduce(item), counterexample=checks.RECORD.get("counterexample"),
+            misbehaviour=checks.RECORD.get("misbehaviour"),
         )
+        if violated:
+            record["diagnosis"] = _diagnosis(item, record)
+        if record["diagnosis"]:
+            report.sections.append(("diagnosis", f"{record['diagnosis']['verdict']}: {record['diagnosis']['text']}"))
         report.sections.append(("reproduce", record["reproduce"]))
     report.user_properties.append(("conformance", record))
     return report
+
+
+#: (target, op, dtype, the failing call's configuration) -> its diagnosis: properties failing on one case share it.
+_DIAGNOSES: dict[tuple, dict | None] = {}
+
+
+def _diagnosis(item, record) -> dict | None:
+    """What the target computes instead (tests/diagnosis), for a failing numeric property of an op that has a
+    diagnoser. A misbehaviour (NaN, inf, a wrong shape, ...) is not diagnosed: its message says what happened.
+
+    The failing example's configuration is among the op's last calls (a property also calls it on the plain
+    reference, a shifted copy, ...): each distinct one is diagnosed, latest first, and the first that a
+    hypothesis explains wins; else the latest that departs from the oracle; else the latest.
+    """
+    from tests import diagnosis
+
+    calls = checks.RECORD.get("calls", {}).get(record["op"])
+    if not calls or record["misbehaviour"]:
+        return None
+    target, dtype = item.callspec.params["target"], record["dtype"]
+    found = []
+    for arguments in {_configuration(call): call for call in reversed(calls)}.values():
+        key = (target.name, record["op"], dtype, _configuration(arguments))
+        if key not in _DIAGNOSES:
+            result = diagnosis.diagnose(target, record["op"], dtype, arguments)
+            _DIAGNOSES[key] = result.as_record() if result else None
+        if _DIAGNOSES[key]:
+            found.append(_DIAGNOSES[key])
+    explained = [d for d in found if d["hypothesis"]]
+    departing = [d for d in found if not d["text"].startswith(diagnosis.MATCHES_ORACLE)]
+    return (explained or departing or found or [None])[0]
+
+
+def _configuration(arguments: dict) -> tuple:
+    """A call's arguments as the diagnosers use them: an array by its dtype and shape (they build their own probes)."""
+    return tuple((name, (str(value.dtype), tuple(value.shape)) if hasattr(value, "shape") and hasattr(value, "dtype")
+                  else repr(value)) for name, value in arguments.items())
 
 
 def _nothing_provided(call) -> bool:
@@ -235,11 +295,43 @@ def pytest_terminal_summary(terminalreporter, config):
             tr.write_line(f"  {label(target)}: {info}")
     failures = [r for r in records if r["status"] in ("fail", "error")]
     if failures:
-        tr.write_line("")
-        tr.write_line(f"{len(failures)} non-conformant results; reproduce each with:")
-        for r in failures:
-            tr.write_line(f"  [{r['status']}] {r['property']} ({r['target']}, {r['dtype']}; derivation {r['derivation']}): "
-                          f"{r['reproduce']}")
+        _summarise_failures(tr, failures)
+
+
+def _summarise_failures(tr, failures: list[dict]) -> None:
+    """Misbehaving ops once per op; then each failure under its diagnosis's verdict (semantic errors, precision
+    limits, the rest), each with the line that reproduces it."""
+    from tests.diagnosis import PRECISION, SEMANTIC
+
+    def category(record):
+        if record.get("misbehaviour"):
+            return "misbehaving"
+        verdict = (record.get("diagnosis") or {}).get("verdict")
+        return verdict if verdict in (SEMANTIC, PRECISION) else "other"
+
+    tr.write_line("")
+    tr.write_line(f"{len(failures)} non-conformant results")
+    misbehaving = defaultdict(list)
+    for r in failures:
+        if category(r) == "misbehaving":
+            misbehaving[(label(r["target"]), r["op"])].append(r)
+    if misbehaving:
+        tr.write_line("misbehaving ops (reported at the first example, not shrunk):", red=True)
+        for (target, op), group in sorted(misbehaving.items()):
+            first = (group[0]["message"].strip().splitlines() or [""])[0]
+            first = first if first.startswith(op) else f"{op} {group[0]['misbehaviour']}: {first}"
+            count = f"{len(group)} {'property' if len(group) == 1 else 'properties'}"
+            tr.write_line(f"  {target} · {op}: {first}  [{count}; first: {group[0]['reproduce']}]")
+    headings = {SEMANTIC: "semantic errors", PRECISION: "precision limits (exact at a lower precision, not a semantic error)",
+                "other": "failures without a diagnosis"}
+    for verdict, heading in headings.items():
+        group = [r for r in failures if category(r) == verdict]
+        if group:
+            tr.write_line(f"{heading}; reproduce each with:")
+        for r in group:
+            tr.write_line(f"  [{r['status']}] {r['property']} ({r['target']}, {r['dtype']}; derivation {r['derivation']}): {r['reproduce']}")
+            if r.get("diagnosis"):
+                tr.write_line(f"      diagnosis: {r['diagnosis']['text']}")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -2,7 +2,7 @@
 
 import array_api_compat.numpy as xp
 
-from impl.reference import ArrayBackend
+from impl.reference import EXTENSIONS, ArrayBackend  # noqa: F401 — EXTENSIONS is a declaration
 
 ARRAY_API = "numpy"
 DTYPES = ("float64", "float32", "float16", "bfloat16")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 
 from impl import scaling as scaling_module
-from spec import validation
+from spec import rope_parameters, validation
 from spec.protocol import OPS
 
 _SPLITTER = 134217729.0  # 2^27 + 1: Dekker's splitting constant for float64
@@ -40,6 +40,10 @@ def _split(a):
 
 
 _TWO_PI_SPLIT = _split(_TWO_PI[0])
+
+
+#: Every extension of the vocabulary (spec.rope_parameters) is implemented here.
+EXTENSIONS = rope_parameters.EXTENSIONS
 
 
 class ArrayBackend:

@@ -102,6 +102,8 @@ def llama3(freqs, config, seq_len):
     theta = freqs.from_base(config["base"])
     wavelength = 2 * math.pi / theta
     scaled = xp.where(wavelength > original / low, theta / s, theta)
+    if low == high:  # Llama-4-Scout's 1.0 and 1.0: no blend band (and no 0/0 for the smoothing factor)
+        return scaled, 1.0
     smooth = (original / wavelength - low) / (high - low)
     smoothed = (1 - smooth) * scaled / s + smooth * scaled
     medium = (wavelength >= original / high) & (wavelength <= original / low)

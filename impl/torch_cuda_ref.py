@@ -6,7 +6,7 @@ Importing it without CUDA raises ``RuntimeError``; the gate reports the target "
 import array_api_compat.torch as xp
 import torch
 
-from impl.reference import ArrayBackend
+from impl.reference import EXTENSIONS, ArrayBackend  # noqa: F401 — EXTENSIONS is a declaration
 
 if not torch.cuda.is_available():
     raise RuntimeError("no CUDA device (torch.cuda.is_available() is False)")

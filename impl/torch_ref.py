@@ -2,7 +2,7 @@
 
 import array_api_compat.torch as xp
 
-from impl.reference import ArrayBackend
+from impl.reference import EXTENSIONS, ArrayBackend  # noqa: F401 — EXTENSIONS is a declaration
 
 ARRAY_API = "torch"
 DEVICE = "cpu"

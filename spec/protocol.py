@@ -11,7 +11,14 @@ that feature). It may declare, as module attributes:
 * ``MAX_POSITION``: the largest position the target supports — an int, or a dict op → int — for
   implementations built on a finite table (torchtune's cache, a model's sinusoid table); the gate
   then draws positions, and positions plus shifts, no larger (default: unlimited);
-* ``VERSIONS``: ``{library: version}`` of what an adapter wraps, for the report.
+* ``VERSIONS``: ``{library: version}`` of what an adapter wraps, for the report;
+* ``EXTENSIONS``: the parts of this suite's vocabulary beyond Hugging Face's ``rope_parameters`` that
+  the target implements, from ``spec.rope_parameters.EXTENSIONS`` — rope_types by name (``"ntk"``,
+  ``"seed_scale"``, ``"seed_power"``, ``"seed_polynomial"``, ``"reverse_extrapolation"``) and keys as
+  ``"rope_type.key"`` (``"yarn.ramp"``). A target declaring none is checked on Hugging Face's
+  vocabulary only: the gate never sends it an undeclared rope_type or key, and every property of an
+  undeclared rope_type is "not provided". An unknown name makes the target unavailable (a typo
+  would otherwise silently skip checks).
 
 Results are judged by the error model of the dtype they come back in (``spec.error_model``).
 The stubs below are the normative signatures; ``tests/test_gate.py`` checks the project's own

@@ -111,6 +111,10 @@ def render_markdown(payload: dict) -> str:
         lines += [f"### [{r['status']}] `{r['property']}` — `{label(r['target'])}`, {r['dtype'] or 'no dtype'}", "",
                   f"* op `{r['op']}`, family {r['family']}, derivation `{r['derivation']}`",
                   f"* max error {_number(r['max_error'])}, tolerance {_number(r['tolerance'])}"]
+        if r.get("diagnosis"):
+            lines.append(f"* **diagnosis ({r['diagnosis']['verdict']})**: {r['diagnosis']['text']}")
+        elif r.get("misbehaviour"):
+            lines.append(f"* misbehaviour: {r['misbehaviour']} (reported at the first example, not shrunk)")
         if r.get("counterexample"):
             lines.append(f"* counterexample `{json.dumps(r['counterexample'], default=str)}`")
         lines += [f"* reproduce: `{r['reproduce']}`", "", "```", (r["message"] or "").strip(), "```", ""]

@@ -2,7 +2,8 @@
 
 ``scaling=`` of ``rope_frequencies``/``rope_apply`` is ``None`` (plain RoPE) or a dict with a
 ``rope_type`` and that type's keys. Hugging Face's names are kept; ``"ntk"``, the ``"seed_*"``
-maps and ``"reverse_extrapolation"`` are this suite's additions (documented in the README):
+maps, ``"reverse_extrapolation"`` and YaRN's ``ramp`` are this suite's additions (:data:`EXTENSIONS`):
+a target is checked on them only when it declares them (``EXTENSIONS`` in ``spec.protocol``).
 
 =========================  =================================================================================
 rope_type                  keys (default)
@@ -21,6 +22,10 @@ rope_type                  keys (default)
 ``reverse_extrapolation``  original_max_position_embeddings   positions compressed into [0, L0) once
                            seq_len > L0: θ' = θ·L0/seq_len (seed notes 004)
 =========================  =================================================================================
+
+``llama3`` with ``low_freq_factor == high_freq_factor`` (Llama-4-Scout ships 1.0 and 1.0) has no blend
+band: θ/s where λ > L0/low, θ elsewhere. Shipped configs' legacy spellings are accepted: ``"type"`` for
+``"rope_type"`` (Hugging Face before 4.45) and ``"su"`` for ``"longrope"`` (Phi-3, April 2024).
 
 Every error is a ``ValueError`` or ``TypeError`` naming ``scaling['key']`` and the allowed range.
 Unknown keys are errors too: a silently ignored key is a wrong answer.
@@ -53,6 +58,23 @@ ROPE_TYPES: dict[str, dict[str, object]] = {
     "seed_polynomial": {"alpha": REQUIRED, "beta": REQUIRED},
     "reverse_extrapolation": {"original_max_position_embeddings": REQUIRED},
 }
+#: The suite's additions to Hugging Face's vocabulary: rope_types by name, keys as "rope_type.key". A target
+#: is checked on an extension only when its ``EXTENSIONS`` declares it (an undeclared one is "not provided").
+EXTENSIONS = ("ntk", "seed_scale", "seed_power", "seed_polynomial", "reverse_extrapolation", "yarn.ramp")
+#: Legacy rope_type names found in shipped configs → their current name.
+LEGACY_ROPE_TYPES = {"su": "longrope"}
+
+
+def optional_keys(rope_type: str) -> tuple[str, ...]:
+    """The keys of ``rope_type`` that may be absent (their default applies)."""
+    return tuple(key for key, default in ROPE_TYPES[rope_type].items() if default is not REQUIRED)
+
+
+def extension_keys(rope_type: str) -> tuple[str, ...]:
+    """The keys of ``rope_type`` that are this suite's additions."""
+    return tuple(name.split(".", 1)[1] for name in EXTENSIONS if name.startswith(f"{rope_type}."))
+
+
 #: Scalers whose base exponent d/(d−2) needs rotary_dim ≥ 4.
 NEEDS_FOUR_DIMS = ("ntk", "dynamic")
 
@@ -96,6 +118,21 @@ def _check(key, value, pairs):
     return _factor_list(key, value, pairs)  # short_factor, long_factor
 
 
+def _rope_type(scaling: dict) -> str:
+    """The rope_type, from ``rope_type`` or its legacy spelling ``type`` (both present: they must agree)."""
+    names = {key: scaling[key] for key in ("rope_type", "type") if key in scaling}
+    if len(names) == 2 and names["rope_type"] != names["type"]:
+        raise ValueError(f"scaling['type'] (the legacy spelling of 'rope_type') = {names['type']!r} contradicts "
+                         f"scaling['rope_type'] = {names['rope_type']!r}")
+    rope_type = names.get("rope_type", names.get("type"))
+    rope_type = LEGACY_ROPE_TYPES.get(rope_type, rope_type) if isinstance(rope_type, str) else rope_type
+    if not isinstance(rope_type, str) or rope_type not in ROPE_TYPES:
+        key = "rope_type" if "rope_type" in scaling or "type" not in scaling else "type"
+        raise ValueError(f"scaling[{key!r}] must be one of {tuple(ROPE_TYPES)} (or a legacy name: "
+                         f"{tuple(LEGACY_ROPE_TYPES)}), got {rope_type!r}")
+    return rope_type
+
+
 def normalise(scaling, rotary_dim: int, seq_len):
     """``None``, or a new dict with every key of its rope_type (defaults filled in), checked."""
     if seq_len is not None:
@@ -104,11 +141,9 @@ def normalise(scaling, rotary_dim: int, seq_len):
         return None
     if not isinstance(scaling, dict):
         raise TypeError(f"scaling must be None or a dict in the rope_parameters vocabulary, got {type(scaling).__name__}")
-    rope_type = scaling.get("rope_type")
-    if rope_type not in ROPE_TYPES:
-        raise ValueError(f"scaling['rope_type'] must be one of {tuple(ROPE_TYPES)}, got {rope_type!r}")
+    rope_type = _rope_type(scaling)
     schema = ROPE_TYPES[rope_type]
-    unknown = sorted(set(scaling) - set(schema) - {"rope_type"})
+    unknown = sorted(set(scaling) - set(schema) - {"rope_type", "type"})
     if unknown:
         raise ValueError(f"scaling[{unknown[0]!r}] is not a key of rope_type {rope_type!r}; allowed: {sorted(schema)}")
     config = {"rope_type": rope_type}
@@ -121,11 +156,49 @@ def normalise(scaling, rotary_dim: int, seq_len):
             config[key] = _check(key, scaling[key], rotary_dim // 2)
     if rope_type == "yarn" and not config["beta_fast"] > config["beta_slow"]:
         raise ValueError(f"scaling['beta_fast'] must be > scaling['beta_slow'] = {config['beta_slow']}, got {config['beta_fast']}")
-    if rope_type == "llama3" and not config["low_freq_factor"] < config["high_freq_factor"]:
+    if rope_type == "llama3" and not config["low_freq_factor"] <= config["high_freq_factor"]:
         raise ValueError(
-            f"scaling['low_freq_factor'] must be < scaling['high_freq_factor'] = {config['high_freq_factor']}, "
+            f"scaling['low_freq_factor'] must be <= scaling['high_freq_factor'] = {config['high_freq_factor']}, "
             f"got {config['low_freq_factor']}"
         )
     if rope_type in NEEDS_FOUR_DIMS and rotary_dim < 4:
         raise ValueError(f"rotary_dim must be >= 4 for rope_type {rope_type!r} (the base exponent is d/(d−2)), got {rotary_dim}")
     return config
+
+
+#: Keys of Hugging Face's v5 ``rope_parameters`` that are not scaling keys: the protocol passes them as
+#: ``base`` and ``rotary_dim``.
+_NOT_SCALING = ("rope_theta", "partial_rotary_factor")
+
+
+def from_config(config: dict) -> dict | None:
+    """The scaling dict of a model's ``config.json``, completed from its top-level keys as Hugging Face does.
+
+    Shipped ``rope_scaling`` dicts leave keys to the rest of the config: dynamic NTK takes its original
+    length from ``max_position_embeddings`` (InternLM2); llama3, yarn and longrope take
+    ``original_max_position_embeddings`` from the top level when the config has one there (Phi-3), else
+    from ``max_position_embeddings``; a longrope or yarn ``factor`` left out is
+    ``max_position_embeddings / original_max_position_embeddings``. ``None`` for plain RoPE.
+    """
+    shipped = config.get("rope_parameters") or config.get("rope_scaling")
+    if not shipped:
+        return None
+    if not isinstance(shipped, dict):
+        raise TypeError(f"rope_scaling must be a dict in the rope_parameters vocabulary, got {type(shipped).__name__}")
+    scaling = {key: value for key, value in shipped.items() if key not in _NOT_SCALING}
+    rope_type = _rope_type({"rope_type": "default", **scaling} if "type" not in scaling else scaling)
+    scaling.pop("type", None)
+    scaling["rope_type"] = rope_type
+    if rope_type == "default":
+        return None if len(scaling) == 1 else scaling
+    longest = config.get("max_position_embeddings")
+    if rope_type == "dynamic" and longest is not None:
+        scaling.setdefault("original_max_position_embeddings", longest)
+    if rope_type in ("llama3", "yarn", "longrope"):
+        if config.get("original_max_position_embeddings") is not None:
+            scaling["original_max_position_embeddings"] = config["original_max_position_embeddings"]
+        elif longest is not None:
+            scaling.setdefault("original_max_position_embeddings", longest)
+    if rope_type in ("yarn", "longrope") and scaling.get("factor") is None and longest is not None:
+        scaling["factor"] = longest / scaling["original_max_position_embeddings"]
+    return scaling

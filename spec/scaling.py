@@ -13,7 +13,8 @@ kept as a double-double (``hi + lo``), so the phases m·θ'_i stay exact (``spec
   with r_i = L0/λ_i. θ' = θ/s·γ + θ·(1 − γ). Attention factor: ``attention_factor``, else
   mscale(s, mscale)/mscale(s, mscale_all_dim) when both are truthy, else mscale(s, 1);
   mscale(s, k) = 0.1·k·ln s + 1 for s > 1, else 1.
-* llama3:                               θ if λ < L0/high; θ/s if λ > L0/low; else (1−σ)θ/s + σθ, σ = (L0/λ − low)/(high − low).
+* llama3:                               θ if λ < L0/high; θ/s if λ > L0/low; else (1−σ)θ/s + σθ, σ = (L0/λ − low)/(high − low)
+  (low = high: no blend band, θ/s if λ > L0/low else θ).
 * longrope (Phi-3):                     θ/ext_i, ext = long_factor if seq_len > L0 else short_factor;
   attention factor ``attention_factor``, else √(1 + ln s/ln L0) (1 if s ≤ 1).
 * seed_scale / seed_power / seed_polynomial: α·θ, θ^(1/α), θ·(1 + α(i/d)^β).
@@ -38,6 +39,10 @@ from spec.phases import frequencies_mp, pair_exponents, split_dd
 _PREC = 160
 #: A truncated YaRN correction dim this close to an integer may round either way in float64.
 _INTEGER_SLACK = 1e-9
+#: Llama-3 without a blend band jumps from θ to θ/s at λ = L0/low: which side a pair lands on is decided by
+#: its L0/λ in the implementation's frequency dtype, float32 at the coarsest (half-precision θ does not conform).
+_COARSEST_ANGLE_U = error_model.UNIT_ROUNDOFF["float32"]
+_EDGE_SAFETY = error_model.SAFETY
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,13 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
         elif kind == "llama3":
             new = _llama3(theta, s, config)
             low, high = config["low_freq_factor"], config["high_freq_factor"]
-            # σ = (L0/λ − low)/(high − low): L0/λ = L0·θ/(2π) carries θ's κ plus 3 roundings.
-            ratio = np.minimum(config["original_max_position_embeddings"] * _floats(theta) / (2 * np.pi), high)
-            kappa = _blend_sensitivity(kappa, s, theta, new, (kappa + 3) * ratio / (high - low) + 2)
+            # L0/λ = L0·θ/(2π) carries θ's κ plus 3 roundings.
+            ratio = config["original_max_position_embeddings"] * _floats(theta) / (2 * np.pi)
+            if low == high:  # no blend band: a pair whose λ is within that error of L0/low may land on either side
+                ambiguous = bool(np.any(np.abs(ratio / low - 1) <= _EDGE_SAFETY * (kappa + 3) * _COARSEST_ANGLE_U))
+                kappa = kappa + 1
+            else:  # σ = (L0/λ − low)/(high − low)
+                kappa = _blend_sensitivity(kappa, s, theta, new, (kappa + 3) * np.minimum(ratio, high) / (high - low) + 2)
         elif kind == "longrope":
             original = config["original_max_position_embeddings"]
             ext = config["long_factor"] if seq_len is not None and seq_len > original else config["short_factor"]
@@ -186,10 +195,10 @@ def _llama3(theta, s, config):
     new = []
     for t in theta:
         wavelength = 2 * mpmath.pi / t
-        if wavelength < original / high:
-            new.append(t)
-        elif wavelength > original / low:
+        if wavelength > original / low:
             new.append(t / s)
+        elif wavelength < original / high or low == high:  # no blend band when low == high
+            new.append(t)
         else:
             sigma = (original / wavelength - low) / (high - low)
             new.append((1 - sigma) * t / s + sigma * t)

@@ -19,6 +19,7 @@ from types import ModuleType
 import numpy as np
 
 from spec.protocol import DTYPES
+from spec.rope_parameters import EXTENSIONS
 
 BUILTIN = {
     "numpy": "impl.numpy_ref",
@@ -50,6 +51,7 @@ class Target:
     dtypes: tuple[str, ...] = ("float64", "float32")
     versions: dict[str, str] = field(default_factory=dict)
     max_positions: dict[str, int] | int | None = None
+    extensions: frozenset[str] = frozenset()
 
     def max_position(self, op: str) -> int | None:
         """The largest position ``op`` supports (a table's last row), or None when unlimited."""
@@ -62,6 +64,10 @@ class Target:
 
     def _repr_pretty_(self, printer, cycle):  # Hypothesis prints failing examples with this
         printer.text(repr(self))
+
+    def declares(self, extension: str) -> bool:
+        """Whether the target implements one of the vocabulary's extensions (``spec.rope_parameters.EXTENSIONS``)."""
+        return extension in self.extensions
 
     def provides(self, op: str) -> bool:
         return self.module is not None and callable(getattr(self.module, op, None))
@@ -144,6 +150,10 @@ def load_target(name: str) -> Target:
         reason = "".join(traceback.format_exception_only(type(error), error)).strip()
         return Target(name, unavailable=f"unavailable: {reason}")
 
+    extensions = frozenset(getattr(module, "EXTENSIONS", ()))
+    unknown = sorted(extensions - set(EXTENSIONS))
+    if unknown:
+        return Target(name, unavailable=f"unavailable: EXTENSIONS names {unknown[0]!r}, which is not one of {EXTENSIONS}")
     array_api = getattr(module, "ARRAY_API", "numpy")
     default_dtypes = DTYPES if array_api == "torch" else ("float64", "float32")
     dtypes = tuple(d for d in getattr(module, "DTYPES", default_dtypes) if d in DTYPES)
@@ -155,6 +165,7 @@ def load_target(name: str) -> Target:
         dtypes=dtypes,
         versions=_versions(module, array_api),
         max_positions=getattr(module, "MAX_POSITION", None),
+        extensions=extensions,
     )
 
 

@@ -55,12 +55,22 @@ class ConformanceFailure(AssertionError):
     """A target's result violates a property (as opposed to the target crashing)."""
 
 
-class OpTimeout(ConformanceFailure, FailedHealthCheck):
-    """An op did not return within :data:`OP_TIMEOUT` seconds.
+class OpMisbehaved(ConformanceFailure, FailedHealthCheck):
+    """An op returned something no property needs to look at: NaN or inf where the value is finite, the
+    wrong shape, dtype or array type, or it wrote into its input.
 
-    Also a ``FailedHealthCheck`` because Hypothesis re-raises those at once, where any other failure would
-    make it try more examples and shrink: each of those calls would wait out the limit again.
+    Also a ``FailedHealthCheck`` because Hypothesis re-raises those at once, where any other failure makes
+    it try more examples and shrink: seconds per property, for a counterexample that explains nothing more
+    than the first one (a user's first target often misbehaves on every call).
     """
+
+
+class OpTimeout(OpMisbehaved):
+    """An op did not return within :data:`OP_TIMEOUT` seconds (each further example would wait it out again)."""
+
+
+class OpRaised(FailedHealthCheck):
+    """An op raised on valid input (not ``NotImplementedError``): an error, reported without shrinking."""
 
 
 class OpNotCalled(FailedHealthCheck):
@@ -71,9 +81,14 @@ class _Expired(BaseException):
     """Raised by the SIGALRM handler; not an ``Exception``, so a target's ``except Exception`` cannot swallow it."""
 
 
-def conformance(op: str, family: str, derivation: str):
-    """Mark a property test of ``op``; ``derivation`` names its entry in ``proofs`` (or ``spec``)."""
-    return pytest.mark.conformance(op=op, family=family, derivation=derivation)
+def conformance(op: str, family: str, derivation: str, extension: str | None = None):
+    """Mark a property test of ``op``; ``derivation`` names its entry in ``proofs`` (or ``spec``).
+
+    ``extension``: the property checks one of the vocabulary's extensions (``spec.rope_parameters.EXTENSIONS``)
+    and runs only on targets declaring it. A test parametrized by ``rope_type`` needs no such mark: the gate
+    reads the extension off the parameter.
+    """
+    return pytest.mark.conformance(op=op, family=family, derivation=derivation, extension=extension)
 
 
 def dtype_of(target, result) -> str:
@@ -81,17 +96,38 @@ def dtype_of(target, result) -> str:
     return dtype_name(target.to_numpy(result))
 
 
-def call_raw(target, op: str, *args, **kwargs):
-    """Run ``target.op(*args, **kwargs)`` as is; ``NotImplementedError`` skips as "not provided".
+#: Calls of each op kept for the diagnosis: a failing example's calls are among the last few (a property calls an
+#: op a few times per example: the case, the plain reference, a shifted copy, ...).
+RECENT_CALLS = 6
+#: Ops whose results hold infinities by definition (ALiBi's −inf mask): an infinity there is a value, to be diagnosed.
+INFINITE_VALUES = ("alibi_bias",)
 
-    Fails (:class:`ConformanceFailure`) if the op changed an array argument or did not return within
-    :data:`OP_TIMEOUT` seconds.
+
+def call_raw(target, op: str, *args, **kwargs):
+    """Run ``target.op(*args, **kwargs)`` on valid input; ``NotImplementedError`` skips as "not provided".
+
+    Any other exception is an :class:`OpRaised` error; an op that changed an array argument or did not
+    return within :data:`OP_TIMEOUT` seconds fails (:class:`OpMisbehaved`). Neither is shrunk. The
+    arguments of the last :data:`RECENT_CALLS` calls are kept in ``RECORD["calls"][op]`` for the diagnosis of a
+    failure (conftest.py).
     """
+    return _call(target, op, args, kwargs, bad_input=False)
+
+
+def call_rejecting(target, op: str, *args, **kwargs):
+    """:func:`call_raw` for bad input: the op's own exception (``ValueError``, ``TypeError``, …) propagates."""
+    return _call(target, op, args, kwargs, bad_input=True)
+
+
+def _call(target, op: str, args: tuple, kwargs: dict, *, bad_input: bool):
     earlier = _TIMED_OUT.get((target.name, op))
     if earlier:
         raise OpNotCalled(f"{op} not called: it timed out {earlier}")
     arguments = _named_arguments(op, args, kwargs)
     snapshots = {name: np.array(target.to_numpy(value), copy=True) for name, value in arguments.items() if _is_array(value)}
+    calls = RECORD.setdefault("calls", {}).setdefault(op, [])
+    calls.append({name: snapshots.get(name, value) for name, value in arguments.items()})
+    del calls[:-RECENT_CALLS]
     try:
         with _time_limit():
             result = target.op(op)(*args, **kwargs)
@@ -99,22 +135,43 @@ def call_raw(target, op: str, *args, **kwargs):
         not_provided(f"{op}: {error}")
     except _Expired:
         described = {name: _describe(value) for name, value in arguments.items()}
-        RECORD["counterexample"] = described
+        _misbehaved(arguments, "timed out")
         test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]  # "<node id> (call)"
         _TIMED_OUT[(target.name, op)] = f"after {OP_TIMEOUT:g} s in {test or 'an earlier call'}"
         shown = ", ".join(f"{name}={value}" for name, value in described.items())
         raise OpTimeout(f"{op} timed out after {OP_TIMEOUT:g} s: {op}({shown})") from None
+    except (Exception, SystemExit) as error:  # SystemExit too: a target must not end the gate
+        if bad_input and not isinstance(error, SystemExit):
+            raise
+        _misbehaved(arguments, f"raised {type(error).__name__}")
+        raise OpRaised(f"{op} raised {type(error).__name__}: {error}{_signature_hint(op, error)}") from error
     RECORD["provided"] = True
     for name, before in snapshots.items():
         after = target.to_numpy(arguments[name])
         if after.shape != before.shape or after.dtype != before.dtype:
-            raise ConformanceFailure(f"{op} modified its input `{name}` in place: it is now {_describe(arguments[name])}, "
-                                     f"was {dtype_name(before)}{list(before.shape)}")
+            _misbehaved(arguments, "modified its input")
+            raise OpMisbehaved(f"{op} modified its input `{name}` in place: it is now {_describe(arguments[name])}, "
+                               f"was {dtype_name(before)}{list(before.shape)}")
         # Bitwise, so that NaN entries compare equal to themselves and -0.0 differs from 0.0.
         changed = np.count_nonzero(np.any(_bytes(after) != _bytes(before), axis=1))
         if changed:
-            raise ConformanceFailure(f"{op} modified its input `{name}` in place ({changed} of {before.size} entries changed)")
+            _misbehaved(arguments, "modified its input")
+            raise OpMisbehaved(f"{op} modified its input `{name}` in place ({changed} of {before.size} entries changed)")
     return result
+
+
+def _misbehaved(arguments: dict | None, what: str) -> None:
+    """Record a misbehaviour (the gate prints one line per op for them, and does not diagnose them)."""
+    RECORD["misbehaviour"] = what
+    if arguments is not None:
+        RECORD["counterexample"] = {name: _describe(value) for name, value in arguments.items()}
+
+
+def _signature_hint(op: str, error: BaseException) -> str:
+    """A TypeError about arguments usually means the op's signature differs from the protocol's."""
+    if isinstance(error, TypeError) and "argument" in str(error):
+        return f" (check its signature against spec.protocol.{op}: {op}{inspect.signature(getattr(protocol, op))})"
+    return ""
 
 
 #: Discarded cases after which a property none of whose cases were provided is "not provided". A target
@@ -220,28 +277,33 @@ def _torch_device_type(device: str) -> str:
     return torch.device(device).type
 
 
+def _wrong_result(op: str, message: str):
+    _misbehaved((RECORD.get("calls", {}).get(op) or [None])[-1], "returned the wrong type, shape or dtype")
+    raise OpMisbehaved(message)
+
+
 def as_array(target, op: str, result, *, shape=None, dtype=None) -> np.ndarray:
     """Check a native result's type, ``shape`` and ``dtype`` (a name, or ``"integer"``); return it in NumPy.
 
     Floating results come back as float64 (exactly), integer ones as int64.
     """
     if not _native(target, result):
-        raise ConformanceFailure(f"{op} returned {type(result).__name__}, expected a {target.array_api} array")
+        _wrong_result(op, f"{op} returned {type(result).__name__}, expected a {target.array_api} array")
     if target.array_api == "torch" and result.device.type != _torch_device_type(target.device):
-        raise ConformanceFailure(f"{op} returned a tensor on {result.device}, expected one on {target.device}")
+        _wrong_result(op, f"{op} returned a tensor on {result.device}, expected one on {target.device}")
     array = target.to_numpy(result)
     observed = dtype_name(array)
     RECORD["dtype"] = observed
     if shape is not None and tuple(array.shape) != tuple(shape):
-        raise ConformanceFailure(f"{op} returned shape {tuple(array.shape)}, expected {tuple(shape)}")
+        _wrong_result(op, f"{op} returned shape {tuple(array.shape)}, expected {tuple(shape)}")
     if dtype == "integer":
         if array.dtype.kind not in "iu":
-            raise ConformanceFailure(f"{op} returned dtype {observed}, expected an integer dtype")
+            _wrong_result(op, f"{op} returned dtype {observed}, expected an integer dtype")
         return array.astype(np.int64)
     if dtype is not None and observed != dtype:
-        raise ConformanceFailure(f"{op} returned dtype {observed}, expected {dtype} (the input's dtype)")
+        _wrong_result(op, f"{op} returned dtype {observed}, expected {dtype} (the input's dtype)")
     if array.dtype.kind != "f" and observed != "bfloat16":
-        raise ConformanceFailure(f"{op} returned dtype {observed}, expected a floating dtype")
+        _wrong_result(op, f"{op} returned dtype {observed}, expected a floating dtype")
     return array.astype(np.float64)
 
 
@@ -276,9 +338,9 @@ def assert_within(observed, expected, tolerance, *, what: str, how: str, context
         ratio = np.where(bad, error / np.maximum(tolerance, np.finfo(np.float64).tiny), -1.0)
     index = np.unravel_index(int(np.argmax(ratio)), observed.shape)
     # A NaN or an infinity in the result is named up front: the worst entry shown is only one of them.
-    nonfinite = [f"{count} {kind}" for kind, count in (("NaN", int(np.isnan(observed[bad]).sum())),
-                                                         ("infinite", int(np.isinf(observed[bad]).sum()))) if count]
-    note = f" ({', '.join(nonfinite)})" if nonfinite else ""
+    counts = {"NaN": int(np.isnan(observed[bad]).sum()), "infinite": int(np.isinf(observed[bad]).sum())}
+    nonfinite = [kind for kind, count in counts.items() if count]
+    note = f" ({', '.join(f'{counts[kind]} {kind}' for kind in nonfinite)})" if nonfinite else ""
     lines = [
         f"{what}: {int(bad.sum())} of {bad.size} entries outside tolerance{note}; worst at index {tuple(int(i) for i in index)}:",
         f"  observed  {float(observed[index])!r}",
@@ -286,7 +348,12 @@ def assert_within(observed, expected, tolerance, *, what: str, how: str, context
         f"  error     {error[index]:.3e}",
         f"  tolerance {tolerance[index]:.3e}  ({how})",
     ]
-    _fail(lines, index, context, observed=float(observed[index]), expected=float(expected[index]))
+    if any(op in INFINITE_VALUES for op in RECORD.get("calls", {})):
+        nonfinite = [kind for kind in nonfinite if kind == "NaN"]
+    if nonfinite:  # no smaller example says more than "it returns NaN": reported at once, unshrunk
+        RECORD["misbehaviour"] = f"returned {' and '.join(nonfinite)} values"
+    _fail(lines, index, context, observed=float(observed[index]), expected=float(expected[index]),
+          failure=OpMisbehaved if nonfinite else ConformanceFailure)
 
 
 def assert_exact(observed, expected, *, what: str, context: dict | None = None) -> None:
@@ -304,7 +371,7 @@ def assert_true(condition, *, what: str, context: dict | None = None) -> None:
     _fail(lines, index, context)
 
 
-def _fail(lines: list[str], index: tuple, context: dict | None, **facts) -> None:
+def _fail(lines: list[str], index: tuple, context: dict | None, failure=ConformanceFailure, **facts) -> None:
     """Raise with the worst entry's context and record it.
 
     A context value is an array shaped like the checked one, or a function of the entry's index.
@@ -316,4 +383,4 @@ def _fail(lines: list[str], index: tuple, context: dict | None, **facts) -> None
         lines.append(f"  {name} = {shown!r}")
         counterexample[name] = shown.tolist() if hasattr(shown, "tolist") else shown
     RECORD["counterexample"] = counterexample
-    raise ConformanceFailure("\n".join(lines))
+    raise failure("\n".join(lines))

@@ -110,9 +110,17 @@ def log_uniform(low: float, high: float):
     return st.integers(0, 200).map(lambda k: float(low * (high / low) ** (k / 200)))
 
 
+def present_or_absent(draw, config: dict, key: str, values) -> None:
+    """Draw whether ``key`` is written (a value from ``values``) or left out, so its default is checked too."""
+    if draw(st.booleans(), label=f"{key} present"):
+        config[key] = draw(values, label=key)
+
+
 @st.composite
-def scalings(draw, rope_type: str, rotary_dim: int):
-    """(scaling dict, seq_len) for one rope_type, every key drawn over its valid range."""
+def scalings(draw, rope_type: str, rotary_dim: int, extensions: frozenset = frozenset()):
+    """(scaling dict, seq_len) for one rope_type: required keys over their valid range, every optional key
+    present (over its valid range) or absent (its default), and this suite's extension keys only when
+    ``extensions`` (the target's declaration) names them."""
     original = draw(st.one_of(st.sampled_from((2048, 4096, 8192)), st.integers(16, 131072)))
     seq_len = draw(st.one_of(st.none(), st.sampled_from((original, original + 1)), st.integers(1, 4 * original)))
     factor = draw(st.one_of(st.just(1.0), log_uniform(1.0, 64.0), log_uniform(0.25, 1.0)))
@@ -122,22 +130,27 @@ def scalings(draw, rope_type: str, rotary_dim: int):
     elif rope_type == "dynamic":
         config.update(factor=factor, original_max_position_embeddings=original)
     elif rope_type == "yarn":
-        slow = draw(log_uniform(0.25, 4.0))
-        config.update(factor=factor, original_max_position_embeddings=original, beta_slow=slow,
-                      beta_fast=slow + draw(log_uniform(1.0, 64.0)), truncate=draw(st.booleans()),
-                      ramp=draw(st.sampled_from(("index", "paper"))))
-        config.update(draw(st.sampled_from(({}, {"attention_factor": 1.3}, {"mscale": 0.707, "mscale_all_dim": 0.707},
-                                            {"mscale": 1.0, "mscale_all_dim": 0.5}, {"mscale": 1.0}))))
+        config.update(factor=factor, original_max_position_embeddings=original)
+        # beta_slow ≤ 4 < 32 (beta_fast's default) and beta_fast > 1 (beta_slow's default): any subset is valid.
+        present_or_absent(draw, config, "beta_slow", log_uniform(0.25, 4.0))
+        present_or_absent(draw, config, "beta_fast", log_uniform(1.0, 64.0).map(lambda gap: config.get("beta_slow", 1.0) + gap))
+        present_or_absent(draw, config, "truncate", st.booleans())
+        present_or_absent(draw, config, "attention_factor", log_uniform(0.5, 2.0))
+        present_or_absent(draw, config, "mscale", st.sampled_from((0.707, 1.0, 0.5)))
+        present_or_absent(draw, config, "mscale_all_dim", st.sampled_from((0.707, 1.0, 0.5)))
+        if "yarn.ramp" in extensions:
+            present_or_absent(draw, config, "ramp", st.sampled_from(("index", "paper")))
     elif rope_type == "llama3":
         low = draw(log_uniform(0.5, 2.0))
+        # An empty blend band (low = high, as Llama-4-Scout ships) is drawn as a case of its own.
         config.update(factor=factor, original_max_position_embeddings=original, low_freq_factor=low,
-                      high_freq_factor=low + draw(log_uniform(0.5, 8.0)))
+                      high_freq_factor=low + draw(st.one_of(st.just(0.0), log_uniform(0.5, 8.0))))
     elif rope_type == "longrope":
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
         pairs = rotary_dim // 2
         config.update(factor=factor, original_max_position_embeddings=original,
                       short_factor=(1 + rng.random(pairs)).tolist(), long_factor=(1 + 63 * rng.random(pairs)).tolist())
-        config.update(draw(st.sampled_from(({}, {"attention_factor": 1.2}))))
+        present_or_absent(draw, config, "attention_factor", log_uniform(0.5, 2.0))
     elif rope_type in ("seed_scale", "seed_power"):
         config["alpha"] = draw(log_uniform(0.25, 4.0))
     elif rope_type == "seed_polynomial":

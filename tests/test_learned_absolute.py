@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from proofs import learned_absolute as proofs
-from tests.checks import ConformanceFailure, assert_exact, call, call_raw, conformance
+from tests.checks import ConformanceFailure, assert_exact, call, call_rejecting, conformance
 from tests.strategies import exactly_in
 
 
@@ -43,5 +43,5 @@ def test_learned_absolute_rejects_positions_outside_table(target, dtype, rows, o
     position = outside if outside < 0 else rows + outside
     table = target.asarray(np.zeros((rows, 4)), dtype)
     with pytest.raises((ValueError, IndexError)):
-        call_raw(target, "learned_absolute", table, target.asarray(np.array([0, position], np.int64)))
+        call_rejecting(target, "learned_absolute", table, target.asarray(np.array([0, position], np.int64)))
         raise ConformanceFailure(f"learned_absolute accepted position {position} for a table of {rows} rows")

@@ -36,6 +36,11 @@ EXPECTED = {
     "sleeps_forever": ("t5_bucket", "fail", f"timed out after {OP_TIMEOUT} s"),
     "import_fails": (None, "unavailable", "OSError: libfused_rope.so"),
 }
+#: member: (the status every op must get, a substring of each op's reason) — each reported as a misbehaviour.
+EVERY_OP = {
+    "every_op_raises": ("error", "raised TypeError"),
+    "every_op_returns_nan": ("fail", "returned"),
+}
 # Files starting with "_" are shared helpers (tests/misbehaving/_reference.py), not members.
 MEMBERS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests" / "misbehaving").glob("*.py")
                  if not path.name.startswith("_"))
@@ -75,7 +80,7 @@ def gate():
 
 
 def test_every_member_has_an_expectation():
-    assert sorted(Path(member).stem for member in MEMBERS) == sorted(EXPECTED)
+    assert sorted(Path(member).stem for member in MEMBERS) == sorted({**EXPECTED, **EVERY_OP})
 
 
 def test_gate_exits_1_not_crashing(gate):
@@ -108,3 +113,14 @@ def test_op_that_timed_out_is_not_called_again(gate, member):
     not_called = [r for r in records[member] if r["op"] == op and r not in timed_out]
     assert len(timed_out) == 1, records[member]
     assert all(r["status"] == "error" and f"{op} not called: it timed out" in r["message"] for r in not_called), not_called
+
+
+@pytest.mark.parametrize("member", sorted(EVERY_OP))
+def test_every_op_reported_as_a_misbehaviour(gate, member):
+    """Each op of a target that raises (or returns NaN) everywhere gets its verdict with the reason, as a
+    misbehaviour: reported at the first example, never shrunk (scripts/broken_targets.py times a full gate run)."""
+    _, records, _ = gate
+    status, reason = EVERY_OP[member]
+    mine = records[member]
+    assert {r["op"] for r in mine} == {r["op"] for member_records in records.values() for r in member_records}
+    assert all(r["status"] == status and r["misbehaviour"] and reason in r["misbehaviour"] for r in mine), mine

@@ -19,6 +19,7 @@ from proofs import rope as rope_proofs
 from proofs import scaling as proofs
 from spec import error_model, rope
 from spec.layouts import split_pairs
+from spec.rope_parameters import normalise, optional_keys
 from spec.scaling import frequency_model
 from tests.checks import (
     RECORD,
@@ -76,7 +77,7 @@ PAIR = {"pair": lambda i: i[0]}
 @given(rotary_dim=rotary_dims, base=bases(), data=st.data())
 def test_scaled_frequencies_match_oracle(target, rope_type, rotary_dim, base, data):
     """θ'_i and the attention factor against the exact map, for random valid configs."""
-    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim), label="scaling, seq_len")
+    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim, target.extensions), label="scaling, seq_len")
     model = frequency_model(rotary_dim, base, scaling, seq_len)
     assume(not model.ambiguous)
     observed, factor, dtype = frequencies(target, rotary_dim, base, scaling, seq_len)
@@ -94,7 +95,7 @@ def test_scaled_frequencies_match_oracle(target, rope_type, rotary_dim, base, da
 def test_scaled_rope_keeps_rotary_properties(target, dtype, rope_type, case, keys, shift, data):
     """Any fixed scaled map is still a rotation: af·R'(m)x against the oracle, scores af²·qᵀR'(n−m)k,
     shift invariance at a fixed seq_len, ‖f(x,m)‖ = af·‖x‖, and exact pass-through."""
-    scaling, seq_len = data.draw(scalings(rope_type, case.rotary_dim), label="scaling, seq_len")
+    scaling, seq_len = data.draw(scalings(rope_type, case.rotary_dim, target.extensions), label="scaling, seq_len")
     case = replace(case, scaling=scaling, seq_len=seq_len)
     assume(not model_of(case).ambiguous)
     rd, m = case.rotary_dim, case.positions
@@ -117,6 +118,27 @@ def test_scaled_rope_keeps_rotary_properties(target, dtype, rope_type, case, key
                   what="‖f(x,m)‖ vs af·‖x‖", how="error_model.rope_norm_error")
 
 
+@conformance("rope_frequencies", "defaults", derivation="spec.rope_parameters.ROPE_TYPES")
+@pytest.mark.parametrize("rope_type", [t for t in SCALED_TYPES if optional_keys(t)])
+@given(rotary_dim=rotary_dims, base=bases(), data=st.data())
+def test_absent_keys_take_their_defaults(target, rope_type, rotary_dim, base, data):
+    """Real configs leave optional keys out (Qwen's and DeepSeek's YaRN, Phi-3's LongRoPE): with at least one
+    of them absent, θ' and the attention factor are the oracle's, which applies the vocabulary's defaults."""
+    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim, target.extensions), label="scaling, seq_len")
+    optional = sorted(set(optional_keys(rope_type)) & set(scaling))
+    if optional:
+        left_out = data.draw(st.sets(st.sampled_from(optional), min_size=1), label="keys left out")
+        scaling = {key: value for key, value in scaling.items() if key not in left_out}
+    model = frequency_model(rotary_dim, base, scaling, seq_len)
+    assume(not model.ambiguous)
+    observed, factor, dtype = frequencies(target, rotary_dim, base, scaling, seq_len)
+    assert_within(observed, model.theta, tolerance_of(model, dtype), what=f"{rope_type} θ' with defaults vs oracle",
+                  how="error_model.frequency_error: 2·κ_i·u·θ'", context={**PAIR, "config": lambda i: scaling})
+    assert_within(factor, model.attention_factor, error_model.attention_factor_error(model.attention_factor),
+                  what=f"{rope_type} attention_factor with defaults vs oracle", how="error_model.attention_factor_error",
+                  context={"config": lambda i: scaling})
+
+
 @conformance("rope_frequencies", "identity", derivation=proofs.IDENTITY_AT_FACTOR_ONE.name)
 @pytest.mark.parametrize("rope_type", FACTOR_TYPES + ("seed_scale", "seed_power", "reverse_extrapolation"))
 @given(rotary_dim=rotary_dims, base=bases(), data=st.data())
@@ -124,7 +146,7 @@ def test_scalers_are_identity_at_factor_one(target, rope_type, rotary_dim, base,
     """factor = 1 (α = 1) gives the target's own unscaled θ and af = 1. Dynamic NTK and reverse extrapolation
     only up to seq_len = L0: beyond it, Hugging Face's dynamic base b·(s·L/L0 − (s−1))^(d/(d−2)) still grows at
     s = 1 (to b·(L/L0)^(d/(d−2))), so "factor 1 is the identity" does not hold there by definition."""
-    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim), label="scaling, seq_len")
+    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim, target.extensions), label="scaling, seq_len")
     scaling = {**scaling, **({"factor": 1.0} if "factor" in scaling else {}), **({"alpha": 1.0} if "alpha" in scaling else {})}
     scaling.pop("attention_factor", None)
     if rope_type == "longrope":
@@ -148,7 +170,7 @@ def test_scalers_are_identity_at_factor_one(target, rope_type, rotary_dim, base,
 def test_yarn_and_llama3_bands(target, rope_type, rotary_dim, base, data):
     """θ/θ' is 1 on the high-frequency band, s on the low one, strictly between on the blend, always in
     [1, s], and θ' keeps the order of the frequencies."""
-    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim), label="scaling, seq_len")
+    scaling, seq_len = data.draw(scalings(rope_type, rotary_dim, target.extensions), label="scaling, seq_len")
     assume(scaling["factor"] > 1)
     model, plain_model = frequency_model(rotary_dim, base, scaling, seq_len), frequency_model(rotary_dim, base)
     assume(not model.ambiguous)
@@ -169,26 +191,35 @@ def test_yarn_and_llama3_bands(target, rope_type, rotary_dim, base, data):
 
 
 @conformance("rope_frequencies", "band edges", derivation=proofs.YARN_CORRECTION_DIM.name)
-@given(rotary_dim=rotary_dims, base=bases(), data=st.data(), truncate=st.booleans())
-def test_yarn_band_edges_follow_correction_dims(target, rotary_dim, base, data, truncate):
+@given(rotary_dim=rotary_dims, base=bases(), data=st.data())
+def test_yarn_band_edges_follow_correction_dims(target, rotary_dim, base, data):
     """Hugging Face's index ramp: low/high = correction_dim(beta_fast/beta_slow) (proofs.scaling), floored/ceiled
-    when truncate, clamped to [0, d−1]; θ/θ' = 1/(γ/s + 1 − γ) with γ = clamp((i − low)/(high − low), 0, 1)."""
-    scaling, seq_len = data.draw(scalings("yarn", rotary_dim), label="scaling, seq_len")
-    scaling = {**scaling, "truncate": truncate, "ramp": "index"}
-    model, plain_model = frequency_model(rotary_dim, base, scaling, seq_len), frequency_model(rotary_dim, base)
-    assume(not model.ambiguous)
-    edges = [proofs.correction_dim()(scaling[key], rotary_dim, base, scaling["original_max_position_embeddings"])
+    when truncate, clamped to [0, d−1]; θ/θ' = 1/(γ/s + 1 − γ) with γ = clamp((i − low)/(high − low), 0, 1).
+    Each example checks the configuration with truncate absent (its default, True), True and False."""
+    drawn, seq_len = data.draw(scalings("yarn", rotary_dim, target.extensions), label="scaling, seq_len")
+    drawn.pop("ramp", None)  # the index ramp is the default
+    drawn.pop("truncate", None)
+    # At factor 1 every ramp is the identity: the edges are visible only for s ≠ 1.
+    drawn["factor"] = data.draw(st.one_of(log_uniform(1.25, 64.0), log_uniform(0.25, 0.8)), label="factor ≠ 1")
+    plain, _, dtype = frequencies(target, rotary_dim, base)
+    plain_model = frequency_model(rotary_dim, base)
+    config = normalise(drawn, rotary_dim, seq_len)  # an absent beta means its default
+    edges = [proofs.correction_dim()(config[key], rotary_dim, base, config["original_max_position_embeddings"])
              for key in ("beta_fast", "beta_slow")]
-    low, high = (np.floor(edges[0]), np.ceil(edges[1])) if truncate else edges
-    low, high = max(low, 0), min(high, rotary_dim - 1)
-    high = high + 0.001 if low == high else high
-    gamma = np.clip((np.arange(rotary_dim // 2) - low) / (high - low), 0, 1)
-    s = scaling["factor"]
-    expected = 1 / (proofs.yarn_blend()(1.0, s, gamma))
-    scaled, _, dtype = frequencies(target, rotary_dim, base, scaling, seq_len)
-    plain, _, _ = frequencies(target, rotary_dim, base)
-    assert_within(plain / scaled, expected, ratio_tolerance(model, plain_model, dtype), what=f"θ/θ' vs the ramp over [{low}, {high}]",
-                  how="relative frequency_error of θ and θ' added", context=PAIR)
+    for truncate in (None, True, False):
+        scaling = drawn if truncate is None else {**drawn, "truncate": truncate}
+        model = frequency_model(rotary_dim, base, scaling, seq_len)
+        if model.ambiguous:
+            continue
+        low, high = (np.floor(edges[0]), np.ceil(edges[1])) if truncate is not False else edges
+        low, high = max(low, 0), min(high, rotary_dim - 1)
+        high = high + 0.001 if low == high else high
+        gamma = np.clip((np.arange(rotary_dim // 2) - low) / (high - low), 0, 1)
+        expected = 1 / (proofs.yarn_blend()(1.0, scaling["factor"], gamma))
+        scaled, _, dtype = frequencies(target, rotary_dim, base, scaling, seq_len)
+        assert_within(plain / scaled, expected, ratio_tolerance(model, plain_model, dtype),
+                      what=f"θ/θ' vs the ramp over [{low}, {high}] (truncate {'absent' if truncate is None else truncate})",
+                      how="relative frequency_error of θ and θ' added", context=PAIR)
 
 
 def _yarn_attention_cases():
@@ -215,7 +246,7 @@ def test_yarn_attention_factor_combinations(target, factor, case):
                   how="error_model.attention_factor_error")
 
 
-@conformance("rope_frequencies", "ntk", derivation=proofs.NTK_BASE.name)
+@conformance("rope_frequencies", "ntk", derivation=proofs.NTK_BASE.name, extension="ntk")
 @given(rotary_dim=st.integers(2, 128).map(lambda h: 2 * h), base=bases(), factor=log_uniform(1.0, 64.0))
 def test_ntk_keeps_highest_and_interpolates_lowest_frequency(target, rotary_dim, base, factor):
     """b' = b·s^(d/(d−2)) (proofs.scaling.ntk_base) ⇒ θ'_0 = θ_0 and θ'_{d/2−1} = θ_{d/2−1}/s."""
@@ -288,7 +319,7 @@ def test_dynamic_keys_cached_at_another_length(target, dtype, case, keys, factor
 @given(rotary_dim=rotary_dims, base=bases(), data=st.data())
 def test_longrope_switches_after_original_length(target, rotary_dim, base, data):
     """short_factor up to seq_len = L0 inclusive (and without seq_len), long_factor from L0 + 1; θ'_i = θ_i/ext_i per pair."""
-    scaling, _ = data.draw(scalings("longrope", rotary_dim), label="scaling")
+    scaling, _ = data.draw(scalings("longrope", rotary_dim, target.extensions), label="scaling")
     original = scaling["original_max_position_embeddings"]
     plain, _, dtype = frequencies(target, rotary_dim, base)
     plain_model = frequency_model(rotary_dim, base)
@@ -299,7 +330,7 @@ def test_longrope_switches_after_original_length(target, rotary_dim, base, data)
                       how="relative frequency_error of θ and θ' added", context=PAIR)
 
 
-@conformance("rope_frequencies", "reverse extrapolation", derivation="spec.scaling.frequency_model")
+@conformance("rope_frequencies", "reverse extrapolation", derivation="spec.scaling.frequency_model", extension="reverse_extrapolation")
 @given(rotary_dim=rotary_dims, base=bases(), original=st.integers(16, 65536), over=st.integers(0, 10**6))
 def test_reverse_extrapolation_stays_in_trained_range(target, rotary_dim, base, original, over):
     """seq_len > L0: the last position's angle (seq_len−1)·θ'_i stays below L0·θ_i; seq_len ≤ L0: unchanged."""
@@ -347,7 +378,7 @@ def test_seed_maps_boundaries(target, rope_type, rotary_dim, base, data):
     """The seed notes' maps, relative to the target's own θ: α·θ is a constant ratio α; θ^(1/α) keeps θ_0 = 1
     and moves every θ < 1 towards 1 when α > 1 (away when α < 1); θ·(1 + α(i/d)^β) keeps θ_0 and its ratio
     grows with the pair index."""
-    scaling, _ = data.draw(scalings(rope_type, rotary_dim), label="scaling")
+    scaling, _ = data.draw(scalings(rope_type, rotary_dim, target.extensions), label="scaling")
     scaled, _, dtype = frequencies(target, rotary_dim, base, scaling)
     plain, _, _ = frequencies(target, rotary_dim, base)
     model, plain_model = frequency_model(rotary_dim, base, scaling), frequency_model(rotary_dim, base)

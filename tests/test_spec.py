@@ -3,7 +3,10 @@ constants, the error model's basic shape, and the oracle's own input validation.
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -12,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from proofs import scaling as scaling_proofs
-from spec import alibi, error_model, phases, rope, sinusoidal, t5
+from spec import alibi, error_model, phases, rope, rope_parameters, sinusoidal, t5
 from spec.scaling import correction_dim, frequency_model
 from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
 from tests.test_validation import BAD_INPUTS, expect_rejection
@@ -119,3 +122,46 @@ def test_quoted_position_interpolation_bound_fails_and_the_proven_one_holds():
     proven = scaling_proofs.pi_interpolation_bound(t, 1.0, theta)
     assert error > quoted and error <= proven
     assert round(error, 3) == 0.494 and round(quoted, 3) == 0.434
+
+
+SHIPPED = json.loads((Path(__file__).parent / "data" / "shipped_rope_configs.json").read_text())
+
+
+@pytest.mark.parametrize("entry", SHIPPED, ids=[entry["model"] for entry in SHIPPED])
+def test_shipped_configs_are_accepted(entry):
+    """Every RoPE configuration these released models ship validates as shipped (legacy ``type``, ``su``, equal
+    Llama-3 band factors, keys left to the top level of config.json), and its frequencies are finite."""
+    config = entry["config"]
+    scaling = rope_parameters.from_config(config)
+    pairs = len((scaling or {}).get("short_factor", [0] * 64))
+    model = frequency_model(2 * pairs, float(config["rope_theta"]), scaling, config.get("max_position_embeddings"))
+    assert np.all(np.isfinite(model.theta) & (model.theta > 0)) and math.isfinite(model.attention_factor)
+
+
+def test_llama3_without_blend_band():
+    """low_freq_factor = high_freq_factor (Llama-4-Scout): θ/s where λ > L0/low, θ elsewhere, nothing in between."""
+    scaling = {"rope_type": "llama3", "factor": 16.0, "low_freq_factor": 1.0, "high_freq_factor": 1.0,
+               "original_max_position_embeddings": 8192}
+    model, plain = frequency_model(128, 500000.0, scaling), frequency_model(128, 500000.0)
+    long_wave = 2 * np.pi / plain.theta > 8192
+    assert np.allclose(plain.theta / model.theta, np.where(long_wave, 16.0, 1.0), rtol=1e-15) and long_wave.any() and not long_wave.all()
+
+
+def test_phi3_longrope_completed_from_top_level_keys():
+    """Phi-3-mini-128k ships ``type: su`` with only the factor lists: L0 = 4096 from the top level, s = 131072/4096."""
+    phi3 = next(entry["config"] for entry in SHIPPED if "Phi-3-mini-128k" in entry["model"])
+    scaling = rope_parameters.normalise(rope_parameters.from_config(phi3), 96, None)
+    assert (scaling["rope_type"], scaling["original_max_position_embeddings"], scaling["factor"]) == ("longrope", 4096, 32.0)
+    assert frequency_model(96, 10000.0, scaling).attention_factor == pytest.approx(math.sqrt(1 + math.log(32) / math.log(4096)), rel=1e-15)
+
+
+@pytest.mark.parametrize("scaling, key", [
+    ({"type": "linear", "rope_type": "yarn", "factor": 2.0}, "type"),
+    ({"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 4.0, "high_freq_factor": 1.0, "original_max_position_embeddings": 64},
+     "low_freq_factor"),
+    ({"type": "mystery"}, "type"),
+    ({"rope_type": ["linear"]}, "rope_type"),
+])
+def test_meaningless_configs_rejected(scaling, key):
+    with pytest.raises(ValueError, match=re.escape(f"scaling['{key}']")):
+        rope_parameters.normalise(scaling, 8, None)

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 import pytest
 
-from tests.checks import ConformanceFailure, call_raw, conformance
+from tests.checks import ConformanceFailure, call_rejecting, conformance
 
 POSITIONS = np.arange(4, dtype=np.int64)
 
@@ -135,4 +135,4 @@ def test_validation(target, op):
     for name, parameter, build in BAD_INPUTS:
         if name == op:
             args, kwargs = build(target.asarray)
-            expect_rejection(op, parameter, functools.partial(call_raw, target, op, *args, **kwargs))
+            expect_rejection(op, parameter, functools.partial(call_rejecting, target, op, *args, **kwargs))

@@ -1,10 +1,13 @@
 """Falsifiability: the gate itself, run on the zoo of broken targets in ``tests/zoo/``.
 
 Every property (conformance test) must kill at least one zoo member, every zoo member must be killed
-by at least one property, and the independent correct target (``tests/independent/``) must pass
-everything (plain RoPE only: its scalers are "not provided"). Two pytest subprocesses, side by side,
-check them with the ``kill-matrix`` profile (derandomized, no shrinking: only the verdicts matter) in
-float64 (no zoo bug depends on the dtype).
+by at least one property, and the independent correct targets (``tests/independent/``) must pass:
+``complex_rope`` everything (plain RoPE only: its scalers are "not provided"), ``hf_rope_parameters``
+(Hugging Face's vocabulary, no declarations) every property but the validation ones. Every failing
+numeric record carries a diagnosis, and a member's ``PLANTED`` hypothesis is the one diagnosed.
+Three pytest subprocesses check them with the ``kill-matrix`` profile (derandomized, no shrinking:
+only the verdicts matter) in float64 (no zoo bug depends on the dtype; the Hugging Face target, whose
+angles are float32, in float32).
 """
 
 from __future__ import annotations
@@ -14,24 +17,27 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from spec.rope_parameters import ROPE_TYPES
+from spec.targets import load_target
 
 TESTS = Path(__file__).resolve().parent
 # Files starting with "_" are shared helpers (tests/zoo/_textbook.py), not zoo members.
 ZOO = sorted(str(path.relative_to(TESTS.parent)) for path in (TESTS / "zoo").glob("*.py") if not path.name.startswith("_"))
 INDEPENDENT = "tests/independent/complex_rope.py"
+HUGGING_FACE = "tests/independent/hf_rope_parameters.py"
 
 
-def _gate(targets: list[str], paths: list[str], report: Path) -> subprocess.Popen:
+def _gate(targets: list[str], paths: list[str], report: Path, dtype: str = "float64") -> subprocess.Popen:
     """Start the gate on ``targets``; its output goes to a file beside the report (a pipe could fill up)."""
     # A clean pytest environment; bytecode caching on, so the subprocesses share compiled modules.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "conformance", "--tb=no",
-               "--hypothesis-profile=kill-matrix", "--dtype", "float64", "--target", ",".join(targets),
+               "--hypothesis-profile=kill-matrix", "--dtype", dtype, "--target", ",".join(targets),
                "--conformance-report", str(report), *paths]
     with open(report.with_suffix(".log"), "w") as log:
         return subprocess.Popen(command, cwd=TESTS.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -52,9 +58,9 @@ def _own_rope_types(scalers: list[str]) -> str:
 
 
 def start_in_background(config=None) -> None:
-    """Start the two gate runs (one per core; conftest.py calls this as soon as a zoo test is selected,
-    so they overlap the rest of the suite). The scaler members need only the scaler properties, the
-    others (plain RoPE, like the independent target) none of them."""
+    """Start the gate runs (conftest.py calls this as soon as a zoo test is selected, so they overlap the rest
+    of the suite). The scaler members need only the scaler properties, the others (plain RoPE, like the
+    independent target) none of them; the Hugging Face target needs the RoPE and scaler properties."""
     if _RUNS:
         return
     folder = Path(tempfile.mkdtemp(prefix="kill-matrix-"))
@@ -63,6 +69,8 @@ def start_in_background(config=None) -> None:
     _RUNS.append((_gate([*others, INDEPENDENT], ["--ignore=tests/test_scaling.py"], folder / "all.json"), folder / "all.json"))
     _RUNS.append((_gate(scalers, ["tests/test_scaling.py", "-k", _own_rope_types(scalers)], folder / "scaling.json"),
                   folder / "scaling.json"))
+    _RUNS.append((_gate([HUGGING_FACE], ["tests/test_rope.py", "tests/test_scaling.py"], folder / "hf.json", dtype="float32"),
+                  folder / "hf.json"))
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +99,10 @@ def test_every_zoo_member_is_killed(verdicts):
 
 
 def test_every_property_kills_a_zoo_member(verdicts):
-    """Every property the gate ran (on the independent target, which offers every op) kills someone."""
+    """Every property the gate ran on the independent targets (together they offer every op and every rope_type
+    of Hugging Face's vocabulary) kills someone."""
     results, killed = verdicts
-    properties = {r["property"] for r in results if r["target"] == INDEPENDENT}
+    properties = {r["property"] for r in results if r["target"] in (INDEPENDENT, HUGGING_FACE) and r["status"] == "pass"}
     killers = set().union(*killed.values())
     idle = properties - killers
     assert not idle, f"properties that kill no zoo member: {sorted(idle)}"
@@ -104,6 +113,50 @@ def test_independent_correct_target_passes_everything(verdicts):
     results, _ = verdicts
     mine = [r for r in results if r["target"] == INDEPENDENT]
     assert mine and {r["status"] for r in mine} == {"pass"}, [r for r in mine if r["status"] != "pass"]
+
+
+def test_hugging_face_vocabulary_target_passes_every_property(verdicts):
+    """A correct target that knows only Hugging Face's vocabulary and declares no extension passes every RoPE
+    and scaler property; the extensions' properties are "not provided" for it, never failed."""
+    results, _ = verdicts
+    mine = [r for r in results if r["target"] == HUGGING_FACE]
+    assert {r["status"] for r in mine} == {"pass", "not provided"}, [r for r in mine if r["status"] not in ("pass", "not provided")]
+    skipped = {r["property"] for r in mine if r["status"] == "not provided"}
+    assert {"test_ntk_keeps_highest_and_interpolates_lowest_frequency", "test_seed_maps_boundaries"} <= skipped, skipped
+    assert any(r["op"] == "rope_apply" and r["status"] == "pass" for r in mine) and any(
+        r["property"] == "test_absent_keys_take_their_defaults" and r["status"] == "pass" for r in mine)
+
+
+def _numeric_failures(results: list[dict]) -> list[dict]:
+    """Failing records of an op with a diagnoser whose failure is about values (not a misbehaviour: NaN, a wrong
+    shape, an input written into, ...)."""
+    from tests.diagnosis import DIAGNOSERS
+
+    return [r for r in results if r["status"] == "fail" and r["op"] in DIAGNOSERS and not r.get("misbehaviour")]
+
+
+def test_every_failing_numeric_record_has_a_diagnosis(verdicts):
+    results, _ = verdicts
+    undiagnosed = [(r["target"], r["property"]) for r in _numeric_failures(results) if not (r.get("diagnosis") or {}).get("text")]
+    assert not undiagnosed, undiagnosed
+
+
+def planted(member: str) -> str | None:
+    """The diagnosis hypothesis a zoo member's bug is (its ``PLANTED``), None where no hypothesis describes it."""
+    return load_target(member).module.PLANTED
+
+
+def test_diagnosis_names_the_planted_bug(verdicts):
+    """For every member whose bug a diagnosis hypothesis describes, some failing record is diagnosed as exactly
+    that hypothesis, or names it among the ones that explain the output equally (the README counts them)."""
+    results, _ = verdicts
+    diagnosed = defaultdict(set)
+    for r in _numeric_failures(results):
+        found = r.get("diagnosis") or {}
+        diagnosed[r["target"]].update([found.get("hypothesis"), *found.get("also", [])])
+    missed = {member: (planted(member), sorted(map(str, diagnosed[member]))) for member in ZOO
+              if planted(member) and planted(member) not in diagnosed[member]}
+    assert not missed, missed
 
 
 def test_zoo_members_fail_by_verdict_not_by_crash(verdicts):

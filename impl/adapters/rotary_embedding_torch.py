@@ -44,6 +44,7 @@ ARRAY_API = "torch"
 DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 VERSIONS = {"rotary-embedding-torch": version("rotary-embedding-torch")}
+EXTENSIONS = ("ntk",)  # bloc97's NTK-aware base: the vocabulary's "ntk" (an extension of Hugging Face's)
 
 
 def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbedding:

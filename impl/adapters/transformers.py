@@ -8,8 +8,8 @@ What runs for each op, and the conventions this adapter converts:
   its original length from ``config.max_position_embeddings``, so that is set to the vocabulary's
   ``original_max_position_embeddings``; for the other scalers it is L0·factor, the length they
   extend to. Every rope_type of ``ROPE_INIT_FUNCTIONS`` in this vocabulary is covered (``linear``,
-  ``dynamic``, ``yarn``, ``longrope``, ``llama3``); the suite's own additions (``ntk``, ``seed_*``,
-  ``reverse_extrapolation``) and YaRN's ``ramp="paper"`` are not provided. HF's ``proportional``
+  ``dynamic``, ``yarn``, ``longrope``, ``llama3``); it declares none of the suite's own additions (``ntk``, ``seed_*``,
+  ``reverse_extrapolation``, YaRN's ``ramp``), so the gate never sends them. HF's ``proportional``
   (Gemma 4) has no counterpart in the vocabulary and is not checked.
 * ``rope_apply``: cos/sin from ``LlamaRotaryEmbedding.forward`` (float32 angles, × the attention
   factor, cast to x's dtype) — called without its ``dynamic_rope_update`` decorator, because that
@@ -78,8 +78,7 @@ def _config(rotary_dim: int, base: float, scaling: dict | None) -> LlamaConfig:
     rope_type = scaling["rope_type"]
     if rope_type != "default" and rope_type not in ROPE_INIT_FUNCTIONS:
         raise NotImplementedError(f"rope_type {rope_type!r} is not one of transformers' {sorted(ROPE_INIT_FUNCTIONS)}")
-    if scaling.pop("ramp", "index") != "index":
-        raise NotImplementedError("YaRN's paper ramp: transformers ramps over the pair index")
+    scaling.pop("ramp", None)  # the normalised config names the ramp; Hugging Face's is the default, "index"
     original = scaling.get("original_max_position_embeddings", 4096)
     # Dynamic NTK's L0 is max_position_embeddings; for the others it is the length they extend to.
     length = original if rope_type == "dynamic" else max(original, math.ceil(original * scaling.get("factor", 1.0)))

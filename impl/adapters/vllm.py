@@ -68,8 +68,6 @@ def _parameters(scaling: dict | None) -> dict | None:
         raise NotImplementedError(f"rope_type {rope_type!r}: the adapter maps vLLM's linear, llama3 and yarn only "
                                   "(see the module docstring for why not the others)")
     if rope_type == "yarn":
-        if scaling["ramp"] != "index":
-            raise NotImplementedError("YaRN's paper ramp: vLLM ramps over the pair index")
         if any(scaling[key] is not None for key in ("mscale", "mscale_all_dim", "attention_factor")):
             raise NotImplementedError("YaRN with mscale/mscale_all_dim/attention_factor: only vLLM's default "
                                       "attention factor is mapped")

@@ -8,6 +8,8 @@ from impl import numpy_ref
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "diagonal masked"
+
 
 def alibi_bias(num_heads, q_len, k_len, *, causal=True):
     validation.alibi_bias_args(num_heads, q_len, k_len, causal)

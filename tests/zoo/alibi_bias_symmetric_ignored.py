@@ -5,6 +5,8 @@ Caught by the ALiBi bias-value property for causal=False (no −inf allowed)."""
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "causal ignored"
+
 
 def alibi_bias(num_heads, q_len, k_len, *, causal=True):
     validation.alibi_bias_args(num_heads, q_len, k_len, causal)

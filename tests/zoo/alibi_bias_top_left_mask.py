@@ -7,6 +7,8 @@ import numpy as np
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "top-left alignment"
+
 
 def alibi_bias(num_heads, q_len, k_len, *, causal=True):
     validation.alibi_bias_args(num_heads, q_len, k_len, causal)

@@ -5,6 +5,8 @@ Caught by the ALiBi bias-value property (row-normalised) and the monotone-decay 
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "opposite sign"
+
 
 def alibi_bias(num_heads, q_len, k_len, *, causal=True):
     validation.alibi_bias_args(num_heads, q_len, k_len, causal)

@@ -5,6 +5,8 @@ Caught by the ALiBi slope-value property for a non-power-of-two head count (e.g.
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "no interleave rule"
+
 
 def alibi_slopes(num_heads):
     n = validation.integer("num_heads", num_heads, minimum=1)

@@ -7,6 +7,8 @@ import numpy as np
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "slope exponent offset"
+
 
 def alibi_slopes(num_heads):
     n = validation.integer("num_heads", num_heads, minimum=1)

@@ -6,6 +6,8 @@ import numpy as np
 
 from spec import validation
 
+PLANTED = None  # learned_absolute has no diagnoser
+
 
 def learned_absolute(table, positions):
     validation.learned_absolute_args(table, positions)

@@ -4,6 +4,8 @@ Caught by the learned_absolute out-of-range property (positions outside [0, len(
 
 from spec import validation
 
+PLANTED = None  # learned_absolute has no diagnoser
+
 
 def learned_absolute(table, positions):
     validation.float_array("table", table, min_ndim=2)

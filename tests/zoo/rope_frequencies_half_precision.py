@@ -6,6 +6,8 @@ import numpy as np
 
 from spec import validation
 
+PLANTED = "float16 frequencies"
+
 
 def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
     dim, base = validation.rope_frequencies_args(rotary_dim, base, scaling, seq_len)

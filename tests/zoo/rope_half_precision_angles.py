@@ -7,6 +7,8 @@ import numpy as np
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "float16 angles"
+
 
 def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
     _, rd, base = validation.rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)

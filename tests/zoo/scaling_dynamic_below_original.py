@@ -6,6 +6,9 @@ import numpy as np
 
 from tests.zoo import _scaled
 
+PLANTED = "applied below L0"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _dynamic(freqs, config, seq_len):
     d, s, original = freqs.dim, config["factor"], config["original_max_position_embeddings"]

@@ -4,6 +4,9 @@ Caught by the scaled rope_frequencies value property for rope_type "dynamic" (an
 
 from tests.zoo import _scaled
 
+PLANTED = "other key values"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _dynamic(freqs, config, seq_len):
     d, s, original = freqs.dim, config["factor"], config["original_max_position_embeddings"]

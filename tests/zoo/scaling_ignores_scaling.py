@@ -4,6 +4,9 @@ Caught by the scaled rope_frequencies value property (any scaler that changes θ
 
 from tests.zoo import _scaled
 
+PLANTED = "scaling ignored"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _frequencies(dim, base, config, seq_len):
     return _scaled.correct(dim, base, None, seq_len)  # BUG: config

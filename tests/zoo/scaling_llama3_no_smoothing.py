@@ -6,6 +6,9 @@ import math
 
 from tests.zoo import _scaled
 
+PLANTED = "no smoothing"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _llama3(freqs, config, seq_len):
     theta, s = freqs.from_base(config["base"]), config["factor"]

@@ -5,6 +5,9 @@ Caught by the scaled rope_frequencies value property for rope_type "llama3" (s â
 from impl import scaling
 from tests.zoo import _scaled
 
+PLANTED = "scaling ignored"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _llama3(freqs, config, seq_len):
     _scaled, factor = scaling.llama3(freqs, config, seq_len)

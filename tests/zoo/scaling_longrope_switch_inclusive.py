@@ -6,6 +6,9 @@ import math
 
 from tests.zoo import _scaled
 
+PLANTED = "other key values"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _longrope(freqs, config, seq_len):
     original, s = config["original_max_position_embeddings"], config["factor"]

@@ -4,6 +4,9 @@ Caught by the scaled rope_frequencies value property (and rope_apply against the
 
 from tests.zoo import _scaled
 
+PLANTED = "ntk exponent"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _ntk(freqs, config, seq_len):
     return freqs.from_base(config["base"] * config["factor"]), 1.0  # BUG: factor ** (d / (d - 2))

@@ -4,6 +4,9 @@ Caught by the scaled rope_frequencies value property for rope_type "reverse_extr
 
 from tests.zoo import _scaled
 
+PLANTED = "applied below L0"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _reverse_extrapolation(freqs, config, seq_len):
     original = config["original_max_position_embeddings"]

@@ -4,6 +4,9 @@ Caught by the scaled rope_frequencies value property for rope_type "seed_power" 
 
 from tests.zoo import _scaled
 
+PLANTED = "other key values"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _seed_power(freqs, config, seq_len):
     return freqs.from_base(config["base"]) ** config["alpha"], 1.0  # BUG: ** (1 / config["alpha"])

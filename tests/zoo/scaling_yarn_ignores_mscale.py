@@ -5,6 +5,9 @@ Caught by the scaled rope_frequencies attention-factor property for yarn with ms
 from impl import scaling
 from tests.zoo import _scaled
 
+PLANTED = "other key values"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _yarn(freqs, config, seq_len):
     return scaling.yarn(freqs, {**config, "mscale": None, "mscale_all_dim": None}, seq_len)  # BUG

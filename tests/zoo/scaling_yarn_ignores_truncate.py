@@ -5,6 +5,9 @@ Caught by the scaled rope_frequencies value property for rope_type "yarn" with t
 from impl import scaling
 from tests.zoo import _scaled
 
+PLANTED = "other key values"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _yarn(freqs, config, seq_len):
     return scaling.yarn(freqs, {**config, "truncate": True}, seq_len)  # BUG: config["truncate"] ignored

@@ -4,6 +4,9 @@ low-frequency pairs kept. Caught by the scaled rope_frequencies value property f
 from impl import scaling
 from tests.zoo import _scaled
 
+PLANTED = "inverted ramp"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _yarn(freqs, config, seq_len):
     blended, factor = scaling.yarn(freqs, config, seq_len)  # θ/s·γ + θ·(1 − γ)

@@ -5,6 +5,9 @@ Caught by the scaled rope_frequencies attention-factor property and rope_apply a
 from impl import scaling
 from tests.zoo import _scaled
 
+PLANTED = "attention factor"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _yarn(freqs, config, seq_len):
     inv_freq, factor = scaling.yarn(freqs, config, seq_len)

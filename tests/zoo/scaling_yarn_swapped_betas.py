@@ -5,6 +5,9 @@ Caught by the scaled rope_frequencies value property for rope_type "yarn" (both 
 from impl import scaling
 from tests.zoo import _scaled
 
+PLANTED = "other key values"
+EXTENSIONS = _scaled.EXTENSIONS
+
 
 def _yarn(freqs, config, seq_len):
     swapped = {**config, "beta_fast": config["beta_slow"], "beta_slow": config["beta_fast"]}  # BUG

@@ -7,6 +7,8 @@ import numpy as np
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "swapped sin/cos"
+
 
 def sinusoidal(positions, dim, *, base=10000.0, layout="interleaved"):
     dim, base, layout = validation.sinusoidal_args(positions, dim, base, layout)

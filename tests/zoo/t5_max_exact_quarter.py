@@ -5,6 +5,8 @@ Caught by the T5 bucket-value property (e.g. relative_position = −5 must be bu
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "other max_exact"
+
 
 def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_distance=128):
     buckets, _ = validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)

@@ -7,6 +7,8 @@ import numpy as np
 from spec import validation
 from tests.zoo import _textbook as textbook
 
+PLANTED = "rounded log bucket"
+
 
 def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_distance=128):
     buckets, _ = validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)

@@ -131,14 +131,17 @@ def pytest_collection_modifyitems(config, items):
             continue
         marker, target = found
         op = marker.kwargs["op"]
-        undeclared = [name for name in _extensions(item, marker) if not target.declares(name)]
+        rope_type = item.callspec.params.get("rope_type") or marker.kwargs.get("rope_type")
         if target.unavailable:
             item.conformance_settled = ("unavailable", target.unavailable)
         elif not target.provides(op):
             item.conformance_settled = ("not provided", f"not provided: {op}")
-        elif undeclared:
-            item.conformance_settled = ("not provided", f"not provided: {undeclared[0]!r} is an extension of the vocabulary "
-                                                        "the target does not declare (EXTENSIONS, spec/protocol.py)")
+        elif rope_type in EXTENSIONS and not target.declares(rope_type):
+            item.conformance_settled = ("not provided", f"not provided: rope_type {rope_type!r} is an extension of the "
+                                                        "vocabulary the target does not declare (EXTENSIONS, spec/protocol.py)")
+        elif rope_type and not target.implements(rope_type):
+            item.conformance_settled = ("not provided", f"not provided: rope_type {rope_type!r} (the target's ROPE_TYPES: "
+                                                        f"{', '.join(target.rope_types)})")
         else:
             continue
         item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
@@ -148,13 +151,6 @@ def pytest_collection_modifyitems(config, items):
         return
     for module in {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}:
         module.start_in_background(config)
-
-
-def _extensions(item, marker) -> list[str]:
-    """The vocabulary extensions a property needs: its mark's, and its ``rope_type`` parameter if that is one."""
-    needed = [marker.kwargs["extension"]] if marker.kwargs.get("extension") else []
-    rope_type = item.callspec.params.get("rope_type")
-    return needed + ([rope_type] if rope_type in EXTENSIONS else [])
 
 
 def _reproduce(item) -> str:

@@ -18,7 +18,10 @@ that feature). It may declare, as module attributes:
   ``"rope_type.key"`` (``"yarn.ramp"``). A target declaring none is checked on Hugging Face's
   vocabulary only: the gate never sends it an undeclared rope_type or key, and every property of an
   undeclared rope_type is "not provided". An unknown name makes the target unavailable (a typo
-  would otherwise silently skip checks).
+  would otherwise silently skip checks);
+* ``ROPE_TYPES``: the rope_types its scaled RoPE implements (default: every one; ``"default"`` is
+  plain RoPE) — the properties of the others are "not provided" at once, where a ``NotImplementedError``
+  per drawn case costs the gate a hundred discarded examples to conclude the same.
 
 Results are judged by the error model of the dtype they come back in (``spec.error_model``).
 The stubs below are the normative signatures; ``tests/test_gate.py`` checks the project's own

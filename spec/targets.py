@@ -19,7 +19,7 @@ from types import ModuleType
 import numpy as np
 
 from spec.protocol import DTYPES
-from spec.rope_parameters import EXTENSIONS
+from spec.rope_parameters import EXTENSIONS, ROPE_TYPES
 
 BUILTIN = {
     "numpy": "impl.numpy_ref",
@@ -52,6 +52,7 @@ class Target:
     versions: dict[str, str] = field(default_factory=dict)
     max_positions: dict[str, int] | int | None = None
     extensions: frozenset[str] = frozenset()
+    rope_types: tuple[str, ...] | None = None  # None: every rope_type of the vocabulary
 
     def max_position(self, op: str) -> int | None:
         """The largest position ``op`` supports (a table's last row), or None when unlimited."""
@@ -68,6 +69,10 @@ class Target:
     def declares(self, extension: str) -> bool:
         """Whether the target implements one of the vocabulary's extensions (``spec.rope_parameters.EXTENSIONS``)."""
         return extension in self.extensions
+
+    def implements(self, rope_type: str) -> bool:
+        """Whether the target's scaled RoPE offers ``rope_type`` (``ROPE_TYPES``; undeclared: every one)."""
+        return self.rope_types is None or rope_type in self.rope_types
 
     def provides(self, op: str) -> bool:
         return self.module is not None and callable(getattr(self.module, op, None))
@@ -154,6 +159,12 @@ def load_target(name: str) -> Target:
     unknown = sorted(extensions - set(EXTENSIONS))
     if unknown:
         return Target(name, unavailable=f"unavailable: EXTENSIONS names {unknown[0]!r}, which is not one of {EXTENSIONS}")
+    rope_types = getattr(module, "ROPE_TYPES", None)
+    if rope_types is not None:
+        rope_types = tuple(rope_types)
+        unknown = sorted(set(rope_types) - set(ROPE_TYPES))
+        if unknown:
+            return Target(name, unavailable=f"unavailable: ROPE_TYPES names {unknown[0]!r}, which is not one of {tuple(ROPE_TYPES)}")
     array_api = getattr(module, "ARRAY_API", "numpy")
     default_dtypes = DTYPES if array_api == "torch" else ("float64", "float32")
     dtypes = tuple(d for d in getattr(module, "DTYPES", default_dtypes) if d in DTYPES)
@@ -166,6 +177,7 @@ def load_target(name: str) -> Target:
         versions=_versions(module, array_api),
         max_positions=getattr(module, "MAX_POSITION", None),
         extensions=extensions,
+        rope_types=rope_types,
     )
 
 

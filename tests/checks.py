@@ -81,14 +81,14 @@ class _Expired(BaseException):
     """Raised by the SIGALRM handler; not an ``Exception``, so a target's ``except Exception`` cannot swallow it."""
 
 
-def conformance(op: str, family: str, derivation: str, extension: str | None = None):
+def conformance(op: str, family: str, derivation: str, rope_type: str | None = None):
     """Mark a property test of ``op``; ``derivation`` names its entry in ``proofs`` (or ``spec``).
 
-    ``extension``: the property checks one of the vocabulary's extensions (``spec.rope_parameters.EXTENSIONS``)
-    and runs only on targets declaring it. A test parametrized by ``rope_type`` needs no such mark: the gate
-    reads the extension off the parameter.
+    ``rope_type``: the one scaler the property checks. It runs only on targets implementing it (``ROPE_TYPES``)
+    and, for an extension of the vocabulary, declaring it (``EXTENSIONS``). A test parametrized by ``rope_type``
+    needs no such mark: the gate reads the parameter.
     """
-    return pytest.mark.conformance(op=op, family=family, derivation=derivation, extension=extension)
+    return pytest.mark.conformance(op=op, family=family, derivation=derivation, rope_type=rope_type)
 
 
 def dtype_of(target, result) -> str:

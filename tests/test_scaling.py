@@ -190,7 +190,7 @@ def test_yarn_and_llama3_bands(target, rope_type, rotary_dim, base, data):
                 context={"θ'_i": scaled[:-1], "θ'_{i+1}": scaled[1:]})
 
 
-@conformance("rope_frequencies", "band edges", derivation=proofs.YARN_CORRECTION_DIM.name)
+@conformance("rope_frequencies", "band edges", derivation=proofs.YARN_CORRECTION_DIM.name, rope_type="yarn")
 @given(rotary_dim=rotary_dims, base=bases(), data=st.data())
 def test_yarn_band_edges_follow_correction_dims(target, rotary_dim, base, data):
     """Hugging Face's index ramp: low/high = correction_dim(beta_fast/beta_slow) (proofs.scaling), floored/ceiled
@@ -234,7 +234,7 @@ def _yarn_attention_cases():
     ]
 
 
-@conformance("rope_frequencies", "attention factor", derivation=proofs.MSCALE_DERIVATION.name)
+@conformance("rope_frequencies", "attention factor", derivation=proofs.MSCALE_DERIVATION.name, rope_type="yarn")
 @given(factor=log_uniform(1.0001, 64.0), case=st.integers(0, 5))
 def test_yarn_attention_factor_combinations(target, factor, case):
     """attention_factor, else mscale(s, mscale)/mscale(s, mscale_all_dim) when both set, else mscale(s, 1)."""
@@ -246,7 +246,7 @@ def test_yarn_attention_factor_combinations(target, factor, case):
                   how="error_model.attention_factor_error")
 
 
-@conformance("rope_frequencies", "ntk", derivation=proofs.NTK_BASE.name, extension="ntk")
+@conformance("rope_frequencies", "ntk", derivation=proofs.NTK_BASE.name, rope_type="ntk")
 @given(rotary_dim=st.integers(2, 128).map(lambda h: 2 * h), base=bases(), factor=log_uniform(1.0, 64.0))
 def test_ntk_keeps_highest_and_interpolates_lowest_frequency(target, rotary_dim, base, factor):
     """b' = b·s^(d/(d−2)) (proofs.scaling.ntk_base) ⇒ θ'_0 = θ_0 and θ'_{d/2−1} = θ_{d/2−1}/s."""
@@ -262,7 +262,7 @@ def test_ntk_keeps_highest_and_interpolates_lowest_frequency(target, rotary_dim,
                   what="θ'_{d/2−1} vs ntk_base(b, s, d)^(−(d−2)/d)", how="error_model.frequency_error")
 
 
-@conformance("rope_frequencies", "dynamic", derivation=proofs.DYNAMIC_NTK.name)
+@conformance("rope_frequencies", "dynamic", derivation=proofs.DYNAMIC_NTK.name, rope_type="dynamic")
 @given(rotary_dim=rotary_dims, base=bases(), factor=log_uniform(1.0, 64.0), original=st.integers(16, 65536),
        lengths=st.lists(st.integers(1, 8), min_size=2, max_size=5))
 def test_dynamic_identity_below_original_and_monotone_above(target, rotary_dim, base, factor, original, lengths):
@@ -289,7 +289,7 @@ def test_dynamic_identity_below_original_and_monotone_above(target, rotary_dim, 
         previous = current
 
 
-@conformance("rope_apply", "dynamic", derivation=proofs.DYNAMIC_NTK.name)
+@conformance("rope_apply", "dynamic", derivation=proofs.DYNAMIC_NTK.name, rope_type="dynamic")
 @pytest.mark.dtypes("float64", "float32")
 @given(case=rope_cases(max_dim=64, max_len=6, min_dim=4, layouts=BOTH_LAYOUTS), keys=positions(max_len=6), factor=log_uniform(2.0, 16.0),
        original=st.integers(16, 4096), longer=st.integers(2, 8))
@@ -315,7 +315,7 @@ def test_dynamic_keys_cached_at_another_length(target, dtype, case, keys, factor
                           f"scores differ from the relative-only ones by up to {broken:.2g} × the largest score")
 
 
-@conformance("rope_frequencies", "longrope", derivation="spec.scaling.frequency_model")
+@conformance("rope_frequencies", "longrope", derivation="spec.scaling.frequency_model", rope_type="longrope")
 @given(rotary_dim=rotary_dims, base=bases(), data=st.data())
 def test_longrope_switches_after_original_length(target, rotary_dim, base, data):
     """short_factor up to seq_len = L0 inclusive (and without seq_len), long_factor from L0 + 1; θ'_i = θ_i/ext_i per pair."""
@@ -330,7 +330,8 @@ def test_longrope_switches_after_original_length(target, rotary_dim, base, data)
                       how="relative frequency_error of θ and θ' added", context=PAIR)
 
 
-@conformance("rope_frequencies", "reverse extrapolation", derivation="spec.scaling.frequency_model", extension="reverse_extrapolation")
+@conformance("rope_frequencies", "reverse extrapolation", derivation="spec.scaling.frequency_model",
+             rope_type="reverse_extrapolation")
 @given(rotary_dim=rotary_dims, base=bases(), original=st.integers(16, 65536), over=st.integers(0, 10**6))
 def test_reverse_extrapolation_stays_in_trained_range(target, rotary_dim, base, original, over):
     """seq_len > L0: the last position's angle (seq_len−1)·θ'_i stays below L0·θ_i; seq_len ≤ L0: unchanged."""
@@ -345,7 +346,7 @@ def test_reverse_extrapolation_stays_in_trained_range(target, rotary_dim, base, 
         assert_within(scaled, plain, 2 * slack, what="θ' at seq_len = L0 vs unscaled", how="2 × frequency_error", context=PAIR)
 
 
-@conformance("rope_apply", "interpolation bound", derivation=proofs.POSITION_INTERPOLATION.name)
+@conformance("rope_apply", "interpolation bound", derivation=proofs.POSITION_INTERPOLATION.name, rope_type="linear")
 @pytest.mark.dtypes("float64", "float32")
 @given(case=rope_cases(max_dim=128, max_len=8, max_position=2**16, layouts=BOTH_LAYOUTS), factor=log_uniform(1.5, 32.0))
 def test_position_interpolation_bound(target, dtype, case, factor):

@@ -45,6 +45,7 @@ DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 VERSIONS = {"rotary-embedding-torch": version("rotary-embedding-torch")}
 EXTENSIONS = ("ntk",)  # bloc97's NTK-aware base: the vocabulary's "ntk" (an extension of Hugging Face's)
+ROPE_TYPES = ("default", "linear", "ntk")  # interpolate_factor, theta_rescale_factor
 
 
 def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbedding:

@@ -48,6 +48,7 @@ ARRAY_API = "torch"
 DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 VERSIONS = {"torchtune": version("torchtune"), "torchao": version("torchao")}
+ROPE_TYPES = ("default", "llama3")  # Llama3ScaledRoPE; torchtune has no other scaler
 #: The modules look positions up in a cache built for 0 … max_seq_len − 1 at construction.
 MAX_POSITION = {"rope_apply": 2**17}
 _ROWS = MAX_POSITION["rope_apply"] + 1

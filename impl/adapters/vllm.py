@@ -49,6 +49,7 @@ ARRAY_API = "torch"
 DEVICE = "cuda"
 DTYPES = ("float32", "float16", "bfloat16")
 VERSIONS = {"vllm": version("vllm")}
+ROPE_TYPES = ("default", "linear", "llama3", "yarn")  # the scalers whose vLLM class matches the vocabulary
 MAX_POSITION = {"rope_apply": 2**20}
 
 _NEW_API = "rope_parameters" in inspect.signature(rotary_embedding.get_rope).parameters

@@ -63,6 +63,7 @@ DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 VERSIONS = {"x-transformers": version("x-transformers")}
 EXTENSIONS = ("ntk",)  # bloc97's NTK-aware base: the vocabulary's "ntk" (an extension of Hugging Face's)
+ROPE_TYPES = ("default", "linear", "ntk")  # interpolation_factor, base_rescale_factor
 
 
 def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbedding:

@@ -8,6 +8,7 @@ from tests.zoo import _scaled
 
 PLANTED = "applied below L0"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "dynamic")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _dynamic(freqs, config, seq_len):

@@ -6,6 +6,7 @@ from tests.zoo import _scaled
 
 PLANTED = "other key values"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "dynamic")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _dynamic(freqs, config, seq_len):

@@ -6,6 +6,7 @@ from tests.zoo import _scaled
 
 PLANTED = "other key values"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "linear")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _linear(freqs, config, seq_len):

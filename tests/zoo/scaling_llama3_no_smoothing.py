@@ -8,6 +8,7 @@ from tests.zoo import _scaled
 
 PLANTED = "no smoothing"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "llama3")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _llama3(freqs, config, seq_len):

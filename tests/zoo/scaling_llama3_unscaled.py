@@ -7,6 +7,7 @@ from tests.zoo import _scaled
 
 PLANTED = "scaling ignored"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "llama3")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _llama3(freqs, config, seq_len):

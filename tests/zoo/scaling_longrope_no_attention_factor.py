@@ -7,6 +7,7 @@ from tests.zoo import _scaled
 
 PLANTED = "attention factor"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "longrope")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _longrope(freqs, config, seq_len):

@@ -6,6 +6,7 @@ from tests.zoo import _scaled
 
 PLANTED = "ntk exponent"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "ntk")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _ntk(freqs, config, seq_len):

@@ -8,6 +8,7 @@ from tests.zoo import _scaled
 
 PLANTED = "other key values"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "yarn")  # its bug's scaler: the other scalers' properties are not run
 
 _SWAPPED = {"beta_fast": 1.0, "beta_slow": 32.0}  # BUG: the defaults are beta_fast = 32, beta_slow = 1
 

@@ -6,6 +6,7 @@ from tests.zoo import _scaled
 
 PLANTED = "inverted ramp"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "yarn")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _yarn(freqs, config, seq_len):

@@ -8,6 +8,7 @@ from tests.zoo import _scaled
 
 PLANTED = "attention factor"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "yarn")  # its bug's scaler: the other scalers' properties are not run
 
 _ATTENTION_KEYS = ("attention_factor", "mscale", "mscale_all_dim")
 

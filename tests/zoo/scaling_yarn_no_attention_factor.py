@@ -7,6 +7,7 @@ from tests.zoo import _scaled
 
 PLANTED = "attention factor"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "yarn")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _yarn(freqs, config, seq_len):

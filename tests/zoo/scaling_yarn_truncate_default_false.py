@@ -7,6 +7,7 @@ from tests.zoo import _scaled
 
 PLANTED = "other key values"
 EXTENSIONS = _scaled.EXTENSIONS
+ROPE_TYPES = ("default", "yarn")  # its bug's scaler: the other scalers' properties are not run
 
 
 def _defaults(scaling, config):

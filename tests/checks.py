@@ -125,9 +125,10 @@ def _call(target, op: str, args: tuple, kwargs: dict, *, bad_input: bool):
         raise OpNotCalled(f"{op} not called: it timed out {earlier}")
     arguments = _named_arguments(op, args, kwargs)
     snapshots = {name: np.array(target.to_numpy(value), copy=True) for name, value in arguments.items() if _is_array(value)}
-    calls = RECORD.setdefault("calls", {}).setdefault(op, [])
-    calls.append({name: snapshots.get(name, value) for name, value in arguments.items()})
-    del calls[:-RECENT_CALLS]
+    if not bad_input:  # a rejected call has nothing to diagnose
+        calls = RECORD.setdefault("calls", {}).setdefault(op, [])
+        calls.append({name: snapshots.get(name, value) for name, value in arguments.items()})
+        del calls[:-RECENT_CALLS]
     try:
         with _time_limit():
             result = target.op(op)(*args, **kwargs)

@@ -175,6 +175,18 @@ def test_float32_angles_in_a_float64_result_are_a_precision_limit():
     assert "float32 angles: " in diagnosis.text and "a precision limit, not a semantic error" in diagnosis.text
 
 
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_positions_rounded_to_the_input_dtype_are_named(precision):
+    """rotary-embedding-torch builds the positions in x's dtype: 1001 → 1000 in bfloat16, 4097 → 4096 in float16."""
+    def rounded(x, positions, **kwargs):
+        with np.errstate(over="ignore"):
+            held = positions.astype(numpy_dtype(precision)).astype(np.float64)
+        return load_target("numpy").module.rope_apply(x, np.where(np.isfinite(held), held, 0).astype(np.int64), **kwargs)
+
+    diagnosis = diagnose(_target("rounded-positions", rope_apply=rounded), *apply_case(dtype="float32"))
+    assert (diagnosis.verdict, diagnosis.hypothesis) == (PRECISION, f"{precision} positions"), diagnosis.text
+
+
 def test_float32_angles_are_exact_for_a_float32_result():
     """The error model assumes float32 angles for float32 results: nothing to diagnose."""
     diagnosis = diagnose(_target("float32-angles", rope_apply=_float32_angles), *apply_case(dtype="float32"))

@@ -49,6 +49,7 @@ other base            plain RoPE with base b̂ (read off the lowest frequency, r
 scaled frequencies    θ' multiplied by a constant c (angles c·m·θ'), c read off the output           semantic
 scaled output         the rotated part multiplied by a constant c (an attention factor c applied)    semantic
 <t> cos/sin           cos and sin rounded to t = float32, float16, bfloat16 (rope_apply)            precision
+<t> positions         m rounded to t = float16, bfloat16 before the angles (rope_apply)             precision
 <t> angles            θ or m·θ computed in float32, or held in float16/bfloat16 (rope_apply)         precision
 <t> frequencies       θ held in t = float32, float16, bfloat16 (rope_frequencies)                    precision
 ====================  =============================================================================  ==========
@@ -75,8 +76,9 @@ from spec.targets import numpy_dtype
 from tests.diagnosis import MATCHES_ORACLE, PRECISION, SEMANTIC, UNEXPLAINED, Diagnosis, probe
 
 #: Probe positions: small ones pin offsets and directions (tight tolerances), large ones the frequencies;
-#: successive ratios ≤ 16 so a frequency can be unwrapped from one position to the next.
-PROBE_POSITIONS = (0, 1, 2, 3, 5, 8, 13, 64, 1000, 4097, 65539, 1048583)
+#: successive ratios ≤ 16 so a frequency can be unwrapped from one position to the next; 1001 is exact in float16
+#: but not in bfloat16 (→ 1000), so positions rounded to either are told apart.
+PROBE_POSITIONS = (0, 1, 2, 3, 5, 8, 13, 64, 1001, 4097, 65539, 1048583)
 PROBE_SEED = 20240917
 #: A semantic prediction is a float64 evaluation with its own error model: the two bounds add.
 SLACK = 2.0
@@ -577,7 +579,30 @@ def _precision_ladder(dtype: str) -> Iterator[tuple[str, str]]:
             yield "angles", precision
 
 
+def _rounded_positions(p: _ApplyProbe) -> Iterator[_Candidate]:
+    """Positions rounded to float16/bfloat16 before any angle is formed (built in x's dtype, as
+    rotary-embedding-torch does): exact rotations at the rounded positions; where a position overflows the
+    format (float16 ≥ 65520) nothing is predicted. Float32 holds every probe position exactly."""
+    model, rd = p.cfg.model, p.cfg.rotary_dim
+    for precision in LOWER[1:]:
+        with np.errstate(over="ignore"):
+            rounded = p.positions.astype(numpy_dtype(precision)).astype(np.float64)
+        finite = np.isfinite(rounded)
+        changed = finite & (rounded != p.positions)
+        if not changed.any():
+            continue
+        at = np.where(finite, rounded, 0).astype(np.int64)
+        tolerance = SLACK * _tolerance(p, model, at)
+        tolerance[:, ~finite] = np.inf
+        first = int(np.argmax(changed))
+        text = (f"{precision} positions: positions rounded to {precision} before the angles are formed "
+                f"({int(p.positions[first])} → {int(at[first])}), so distinct positions collide — a precision limit of "
+                f"the position format, and a defect wherever a position exceeds its exact range")
+        yield _Candidate(f"{precision} positions", PRECISION, text, _rotate(p.x, at, model, p.layout, rd), tolerance)
+
+
 def _precision(p: _ApplyProbe) -> Iterator[_Candidate]:
+    yield from _rounded_positions(p)
     model = p.cfg.model
     expected = _rotate(p.x, p.positions, model, p.layout, p.cfg.rotary_dim)
     for kind, precision in _precision_ladder(p.dtype):

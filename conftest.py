@@ -238,10 +238,13 @@ def _configuration(arguments: dict) -> tuple:
 
 
 def _nothing_provided(call) -> bool:
-    """Hypothesis gave up because ``checks.not_provided`` discarded every case it drew."""
+    """Hypothesis gave up because ``checks.not_provided`` discarded every case it drew (a misbehaviour is a
+    ``FailedHealthCheck`` too, to stop at once, but a verdict on a case that was provided)."""
     from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
-    return bool(call.excinfo and checks.RECORD.get("not_provided") and call.excinfo.errisinstance((Unsatisfiable, FailedHealthCheck)))
+    misbehaved = call.excinfo and call.excinfo.errisinstance((checks.OpMisbehaved, checks.OpRaised, checks.OpNotCalled))
+    return bool(call.excinfo and checks.RECORD.get("not_provided") and not misbehaved
+                and call.excinfo.errisinstance((Unsatisfiable, FailedHealthCheck)))
 
 
 def pytest_runtest_logreport(report):

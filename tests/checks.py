@@ -122,6 +122,7 @@ def call_rejecting(target, op: str, *args, **kwargs):
 def _call(target, op: str, args: tuple, kwargs: dict, *, bad_input: bool):
     earlier = _TIMED_OUT.get((target.name, op))
     if earlier:
+        _misbehaved(None, "timed out earlier: not called")
         raise OpNotCalled(f"{op} not called: it timed out {earlier}")
     arguments = _named_arguments(op, args, kwargs)
     snapshots = {name: np.array(target.to_numpy(value), copy=True) for name, value in arguments.items() if _is_array(value)}

@@ -27,6 +27,7 @@ EXPECTED = {
     "exits": ("alibi_slopes", "error", "SystemExit: 3"),
     "returns_nan": ("sinusoidal", "fail", "NaN"),
     "returns_inf": ("rope_apply", "fail", "infinite"),
+    "nan_where_provided": ("rope_apply", "fail", "NaN"),
     "wrong_shape": ("rope_apply", "fail", "returned shape"),
     "wrong_dtype": ("rope_apply", "fail", "returned dtype float32, expected float64"),
     "wrong_array_type": ("rope_apply", "fail", "returned ndarray, expected a torch array"),

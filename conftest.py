@@ -37,9 +37,27 @@ def pytest_configure(config):
     # A target asked for by name that cannot be loaded fails the run; the default torch-cuda only skips.
     config.conformance_required = bool(requested)
     config.conformance_records = []
+    config.conformance_models = _models(config)
     path = config.getoption("--conformance-report")
     # Under pytest-xdist only the controller writes: the workers' records reach it on their test reports.
     config.conformance_writer = ReportWriter(path) if path and not hasattr(config, "workerinput") else None
+
+
+def _models(config) -> list:
+    """The models of --model and --rope-config (spec.models); a bad name or file is a usage error."""
+    import json
+
+    from spec import models
+
+    names = split_target_option(config.getoption("--model"), default=())
+    try:
+        chosen = [models.model(n) for n in (models.catalogue() if "all" in names else names)]
+        for path in config.getoption("--rope-config") or ():
+            with open(path) as file:
+                chosen.append(models.from_config(json.load(file), name=path))
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise pytest.UsageError(f"--model/--rope-config: {error}") from error
+    return chosen
 
 
 def pytest_report_header(config):
@@ -61,6 +79,14 @@ def pytest_report_header(config):
 def pytest_generate_tests(metafunc):
     if "target" not in metafunc.fixturenames:
         return
+    if "model" in metafunc.fixturenames:  # tests/test_models.py: the chosen models of the property's schemes
+        schemes = metafunc.definition.get_closest_marker("models").args
+        chosen = [m for m in metafunc.config.conformance_models if m.scheme in schemes]
+        if "layer" in metafunc.fixturenames:
+            cases = [(m, layer) for m in chosen for layer in m.rope]
+            metafunc.parametrize("model,layer", cases, ids=[m.name if len(m.rope) == 1 else f"{m.name}-{layer.layers}" for m, layer in cases])
+        else:
+            metafunc.parametrize("model", chosen, ids=[m.name for m in chosen])
     targets = metafunc.config.conformance_targets
     if "dtype" in metafunc.fixturenames:
         only = metafunc.definition.get_closest_marker("dtypes")  # a property may restrict the dtypes it runs in
@@ -123,8 +149,14 @@ def pytest_collection_modifyitems(config, items):
     """Settle "unavailable" and "not provided" at collection: skipped with that status, never run.
 
     Skipping (rather than deselecting) sends the record through the test report, which is how it
-    reaches the controller under pytest-xdist.
+    reaches the controller under pytest-xdist. With --model/--rope-config only the model properties
+    run; without, none of them.
     """
+    models_chosen = bool(config.conformance_models)
+    deselected = [item for item in items if ("model" in getattr(item, "fixturenames", ())) != models_chosen]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
     for item in items:
         found = _conformance(item)
         if found is None:

@@ -49,6 +49,19 @@ def pytest_addoption(parser):
         help="check only these of each target's dtypes (float64, float32, float16, bfloat16); comma-separate or repeat",
     )
     group.addoption(
+        "--model",
+        action="append",
+        metavar="NAME",
+        help="check the target on exactly this released model's positional configuration (spec/models.json: a name, "
+        "a unique prefix of one, or 'all'); comma-separate or repeat. Only the model properties run",
+    )
+    group.addoption(
+        "--rope-config",
+        action="append",
+        metavar="PATH",
+        help="as --model, for a Hugging Face config.json (its model_type decides the layout); repeatable",
+    )
+    group.addoption(
         "--conformance-report",
         metavar="PATH",
         help="write a JSON record per (target, op, property, dtype) to PATH",
@@ -81,3 +94,4 @@ def pytest_load_initial_conftests(early_config, parser, args):
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(op, family, derivation): a conformance property of one op")
     config.addinivalue_line("markers", "dtypes(*names): run this property only in these of the target's dtypes")
+    config.addinivalue_line("markers", "models(*schemes): a model property, run for the --model/--rope-config models of these schemes")

@@ -2,15 +2,17 @@ r"""Precision horizon: the largest position up to which a target's RoPE stays tr
 
 The error model's tolerances grow with |mθ| (a float32 angle is only as exact as its position
 allows), so every correct-in-the-model implementation passes the properties at any position; the
-horizon says where the accuracy *users* need runs out. For one configuration — head_dim = rotary_dim
-= 128, base 5·10⁵ (Llama 3) — and one dtype
+horizon says where the accuracy *users* need runs out. For one configuration — by default head_dim =
+rotary_dim = 128, base 5·10⁵ (Llama 3); a model's own (``--model``: its head_dim, rotary_dim, base,
+scaling at its context length, layout) — and one dtype
 
 (the half layout, or the interleaved one for a target that offers only that)
 
 (a) **agreement**: e_a(m) = max over pairs i of |ĉ_i − cos mθ_i| and |ŝ_i − sin mθ_i|, read off the
     target's rotation of the unit vectors e_i (cos and sin of every pair at once, exact phases from
-    ``spec.phases``);
+    ``spec.phases``; divided by the attention factor of a scaled map);
 (b) **relative-only scores**: e_b(m, n) = |⟨f(q,m), f(k,n)⟩ − qᵀR(n−m)k| / (‖q‖‖k‖) for random q, k
+    (over the rotary dims, the attention factor divided out)
     and n = m − r, r < 4096 (a query and a recent key), the right side from
     ``proofs.rope.relative_score`` at the exact phase of n − m.
 
@@ -34,7 +36,8 @@ from hypothesis import strategies as st
 
 from proofs import rope as proofs
 from spec.layouts import pair_indices, split_pairs
-from spec.phases import reduced_phases
+from spec.phases import reduce_phases
+from spec.scaling import frequency_model
 from tests.strategies import exactly_in
 
 HEAD_DIM = 128
@@ -78,39 +81,64 @@ def scan_positions(per_octave: int, limit: int = LIMIT, seed: int = 0) -> np.nda
     return np.unique(np.concatenate(found)).astype(np.int64)
 
 
-class Measure:
-    """e_a and e_b of one target in one dtype, vectorized over positions."""
+@dataclass(frozen=True)
+class Configuration:
+    """The RoPE configuration a horizon is measured for; ``layout`` None: half, or interleaved if half is not provided."""
 
-    def __init__(self, target, dtype: str):
-        self.target, self.dtype = target, dtype
+    head_dim: int = HEAD_DIM
+    rotary_dim: int = HEAD_DIM
+    base: float = BASE
+    scaling: dict | None = None
+    seq_len: int | None = None
+    layout: str | None = None
+
+    def describe(self) -> str:
+        scaled = f", {self.scaling['rope_type']} scaling at seq_len {self.seq_len}" if self.scaling else ""
+        partial = f", rotary_dim {self.rotary_dim}" if self.rotary_dim != self.head_dim else ""
+        return f"head_dim {self.head_dim}{partial}, base {self.base:g}{scaled}"
+
+
+class Measure:
+    """e_a and e_b of one target in one dtype and configuration, vectorized over positions."""
+
+    def __init__(self, target, dtype: str, configuration: Configuration = Configuration()):
+        self.target, self.dtype, self.c = target, dtype, configuration
+        self.model = frequency_model(configuration.rotary_dim, configuration.base, configuration.scaling, configuration.seq_len)
         # A table-based target (MAX_POSITION) is searched up to its table's end only.
         self.limit = min(LIMIT, target.max_position("rope_apply") or LIMIT)
-        self.layout = "half"
-        try:
-            self._rotate(np.zeros((1, 1, HEAD_DIM)), np.zeros(1, np.int64))
-        except pytest.skip.Exception:  # the half layout is not provided: measure the interleaved one
-            self.layout = "interleaved"
-        self.first, self.second = pair_indices(self.layout, HEAD_DIM)
-        self.units = np.zeros((HEAD_DIM // 2, 1, HEAD_DIM))
-        self.units[np.arange(HEAD_DIM // 2), 0, self.first] = 1.0  # e_i: the first coordinate of pair i
+        self.layout = configuration.layout or "half"
+        if configuration.layout is None:
+            try:
+                self._rotate(np.zeros((1, 1, configuration.head_dim)), np.zeros(1, np.int64))
+            except pytest.skip.Exception:  # the half layout is not provided: measure the interleaved one
+                self.layout = "interleaved"
+        rd = configuration.rotary_dim
+        self.first, self.second = pair_indices(self.layout, rd)
+        self.units = np.zeros((rd // 2, 1, configuration.head_dim))
+        self.units[np.arange(rd // 2), 0, self.first] = 1.0  # e_i: the first coordinate of pair i
         rng = np.random.default_rng(1)
-        self.q = exactly_in(rng.standard_normal((1, 1, HEAD_DIM)), dtype)
-        self.k = exactly_in(rng.standard_normal((1, 1, HEAD_DIM)), dtype)
+        self.q = exactly_in(rng.standard_normal((1, 1, configuration.head_dim)), dtype)
+        self.k = exactly_in(rng.standard_normal((1, 1, configuration.head_dim)), dtype)
 
     def _rotate(self, x: np.ndarray, positions: np.ndarray) -> np.ndarray:
         from tests.checks import call  # the op call with its shape/dtype/type checks
 
-        x = np.broadcast_to(x, (*x.shape[:-2], len(positions), HEAD_DIM)).copy()
+        c = self.c
+        x = np.broadcast_to(x, (*x.shape[:-2], len(positions), c.head_dim)).copy()
         return call(self.target, "rope_apply", self.target.asarray(x, self.dtype),
                     self.target.asarray(positions.astype(np.int64)), shape=x.shape, dtype=self.dtype,
-                    base=BASE, layout=self.layout)
+                    base=c.base, layout=self.layout, rotary_dim=c.rotary_dim, scaling=c.scaling, seq_len=c.seq_len)
+
+    def cos_sin(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ĉ, ŝ, exact phases), each ``[seq, pair]``: the target's cos and sin of every pair, read off its rotation
+        of the unit vectors e_i and divided by the attention factor."""
+        out = self._rotate(self.units, positions) / self.model.attention_factor  # [pair, seq, head_dim]
+        pairs = np.arange(self.c.rotary_dim // 2)
+        return out[pairs, :, self.first].T, out[pairs, :, self.second].T, reduce_phases(positions, self.model.hi, self.model.lo)
 
     def agreement(self, positions: np.ndarray) -> np.ndarray:
         """e_a per position."""
-        out = self._rotate(self.units, positions)  # [pair, seq, head_dim]
-        pairs = np.arange(HEAD_DIM // 2)
-        cos, sin = out[pairs, :, self.first].T, out[pairs, :, self.second].T  # [seq, pair]
-        phases = reduced_phases(positions, HEAD_DIM, BASE)
+        cos, sin, phases = self.cos_sin(positions)
         return np.maximum(np.abs(cos - np.cos(phases)), np.abs(sin - np.sin(phases))).max(axis=1)
 
     @staticmethod
@@ -121,13 +149,15 @@ class Measure:
     def relative(self, positions: np.ndarray) -> np.ndarray:
         """e_b per query position m, the key at n = max(m − r(m), 0)."""
         keys = np.maximum(positions - self.shift(positions), 0)
-        fq, fk = self._rotate(self.q, positions), self._rotate(self.k, keys)
-        (a1, a2), (b1, b2) = split_pairs(fq, self.layout, HEAD_DIM), split_pairs(fk, self.layout, HEAD_DIM)
+        rd, af = self.c.rotary_dim, self.model.attention_factor
+        fq, fk = self._rotate(self.q, positions) / af, self._rotate(self.k, keys) / af
+        (a1, a2), (b1, b2) = split_pairs(fq, self.layout, rd), split_pairs(fk, self.layout, rd)
         observed = (a1 * b1 + a2 * b2).sum(-1)[0]
-        (q1, q2), (k1, k2) = split_pairs(self.q, self.layout, HEAD_DIM), split_pairs(self.k, self.layout, HEAD_DIM)
-        phase = reduced_phases(keys - positions, HEAD_DIM, BASE)
+        (q1, q2), (k1, k2) = split_pairs(self.q, self.layout, rd), split_pairs(self.k, self.layout, rd)
+        phase = reduce_phases(keys - positions, self.model.hi, self.model.lo)
         expected = proofs.relative_score()(q1[0], q2[0], k1[0], k2[0], phase).sum(-1)
-        return np.abs(observed - expected) / (np.linalg.norm(self.q) * np.linalg.norm(self.k))
+        norms = np.sqrt((q1**2 + q2**2).sum() * (k1**2 + k2**2).sum())
+        return np.abs(observed - expected) / norms
 
 
 def _chunked(error, positions: np.ndarray, chunk: int = 512) -> np.ndarray:

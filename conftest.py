@@ -139,6 +139,7 @@ def _record(item, status: str, message: str = "", **facts) -> dict:
         "horizon": checks.RECORD.get("horizon"),
         "misbehaviour": None,
         "diagnosis": None,
+        "model": _model_of(item),
         **facts,
     }
     return record
@@ -153,10 +154,10 @@ def pytest_collection_modifyitems(config, items):
     run; without, none of them.
     """
     models_chosen = bool(config.conformance_models)
-    deselected = [item for item in items if ("model" in getattr(item, "fixturenames", ())) != models_chosen]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if item not in deselected]
+    kept = [item for item in items if ("model" in getattr(item, "fixturenames", ())) == models_chosen]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if ("model" in getattr(item, "fixturenames", ())) != models_chosen])
+        items[:] = kept
     for item in items:
         found = _conformance(item)
         if found is None:
@@ -185,11 +186,20 @@ def pytest_collection_modifyitems(config, items):
         module.start_in_background(config)
 
 
+def _model_of(item) -> str | None:
+    """The model a model property ran on (tests/test_models.py): its catalogue name or its config.json path."""
+    model = item.callspec.params.get("model") if hasattr(item, "callspec") else None
+    return model.name if model is not None else None
+
+
 def _reproduce(item) -> str:
     from hypothesis import settings
 
     target = item.callspec.params["target"]
     command = ["pytest", shlex.quote(item.nodeid), "--target", shlex.quote(target.name), f"--hypothesis-profile={settings.get_current_profile_name()}"]
+    model = item.callspec.params.get("model")
+    if model is not None:
+        command += ["--model" if model.entry else "--rope-config", shlex.quote(model.name)]
     seed = item.config.getoption("hypothesis_seed", None)
     if seed is not None:
         command.append(f"--hypothesis-seed={seed}")

@@ -28,6 +28,18 @@ def _readme_example(marker: str) -> str:
     return f"# {marker}" + readme.split(f"```python\n# {marker}", 1)[1].split("```", 1)[0]
 
 
+#: --model: the reference and, for each model property, a zoo member whose bug it shows on some model's configuration
+#: (the RoPE ones on the config.json below, a float32 llama3 model: the numpy zoo members offer float64 and float32).
+MODEL_TARGETS = ("numpy", "tests/zoo/rope_wrong_direction.py", "tests/zoo/scaling_llama3_no_smoothing.py",
+                 "tests/zoo/alibi_slopes_non_power_of_two.py", "tests/zoo/alibi_bias_top_left_mask.py",
+                 "tests/zoo/t5_sign_convention.py", "tests/zoo/learned_absolute_off_by_one.py")
+MODELS = ("bloom", "t5-base", "gpt2", "qwen2-vl")
+#: A user's config.json for --rope-config (Llama-3.1-8B's positional keys as Hugging Face writes them, in float32).
+LLAMA_CONFIG = {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0,
+                "max_position_embeddings": 131072, "torch_dtype": "float32",
+                "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                 "original_max_position_embeddings": 8192}}
+
 #: The gate as users run it, one subprocess per check: files to write first ({name: text}) and the
 #: arguments ({folder} is where the files are). All start in the background at collection
 #: (``start_in_background``), so they overlap the in-process tests instead of running one by one.
@@ -49,6 +61,9 @@ GATE_RUNS = {
     "readme_adapter": ({"my_kernel_adapter.py": lambda: _readme_example("my_kernel_adapter.py")},
                        ["--target", "{folder}/my_kernel_adapter.py", "-m", "conformance", "--conformance-report",
                         "{folder}/report.json", "tests/test_rope.py", "-k", "matches_oracle and half"]),
+    "models": ({"config.json": lambda: json.dumps(LLAMA_CONFIG)},
+               ["--target", ",".join(MODEL_TARGETS), "--model", ",".join(MODELS), "--rope-config", "{folder}/config.json",
+                "-m", "conformance", "--conformance-report", "{folder}/report.json"]),
 }
 _STARTED: dict[str, tuple[subprocess.Popen, Path]] = {}
 #: A target that takes its time (asleep, not busy): the run it is in is still going when Ctrl-C comes.
@@ -182,6 +197,40 @@ def test_readme_kernel_adapter_passes():
     results = json.loads(report.read_text())["results"]
     assert {(r["dtype"], r["status"]) for r in results if r["status"] == "pass"} >= {("float32", "pass"), ("bfloat16", "pass")}
     assert report.with_suffix(".md").read_text().startswith("# Conformance report")
+
+
+def test_model_properties_pass_the_reference_and_each_kills_a_zoo_member():
+    """--model and --rope-config run only the model properties: the reference passes every one (an M-RoPE model is
+    "not provided", with the reason), and each property fails for a zoo member on some model's configuration."""
+    code, output, folder = run_gate("models")
+    records = json.loads((folder / "report.json").read_text())["results"]
+    assert code == 1 and records and all(r["property"].startswith("test_model_") for r in records), output[-3000:]
+    reference = [r for r in records if r["target"] == "numpy"]
+    assert {r["status"] for r in reference} == {"pass", "not provided"}, [r for r in reference if r["status"] != "pass"]
+    assert any("M-RoPE" in r["message"] for r in reference if r["status"] == "not provided")
+    assert any(r["model"] == str(folder / "config.json") for r in reference)  # --rope-config, named by its path
+    failed = [r for r in records if r["status"] == "fail"]
+    assert all(f"--model {r['model']}" in r["reproduce"] or f"--rope-config {r['model']}" in r["reproduce"] for r in failed)
+    properties = {r["property"] for r in reference if r["status"] == "pass"}
+    killed = {r["property"] for r in records if r["status"] == "fail"}
+    assert properties <= killed, sorted(properties - killed)
+
+
+def test_unknown_model_or_config_is_a_usage_error(tmp_path):
+    import conftest
+
+    class Options:
+        def __init__(self, **given):
+            self.given = given
+
+        def getoption(self, name):
+            return self.given.get(name)
+
+    with pytest.raises(pytest.UsageError, match="--model 'no-such-model' must name one catalogue entry"):
+        conftest._models(Options(**{"--model": ["no-such-model"]}))
+    (tmp_path / "config.json").write_text(json.dumps({"hidden_size": 64}))
+    with pytest.raises(pytest.UsageError, match="model_type is required"):
+        conftest._models(Options(**{"--rope-config": [str(tmp_path / "config.json")]}))
 
 
 def test_ctrl_c_leaves_a_partial_report():

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from proofs import scaling as scaling_proofs
-from spec import alibi, error_model, phases, rope, rope_parameters, sinusoidal, t5
+from spec import alibi, error_model, models, phases, rope, rope_parameters, sinusoidal, t5
 from spec.scaling import correction_dim, frequency_model
 from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
 from tests.test_validation import BAD_INPUTS, expect_rejection
@@ -165,3 +165,52 @@ def test_phi3_longrope_completed_from_top_level_keys():
 def test_meaningless_configs_rejected(scaling, key):
     with pytest.raises(ValueError, match=re.escape(f"scaling['{key}']")):
         rope_parameters.normalise(scaling, 8, None)
+
+
+def test_every_catalogue_entry_derives_or_says_why():
+    """Each of the catalogue's released models gives the protocol's arguments, or a reason it cannot be checked yet."""
+    found = {name: models.model(name) for name in models.catalogue()}
+    assert len(found) >= 70
+    for name, model in found.items():
+        entry = models.catalogue()[name]
+        assert entry["source"] and entry["evidence"], name
+        if model.scheme == "not provided":
+            assert model.reason, name
+        elif model.scheme == "rope":
+            assert model.context > 0 and model.rope, name
+            for layer in model.rope:
+                frequency_model(layer.rotary_dim, layer.base, layer.scaling, model.context)  # valid, as shipped
+
+
+@pytest.mark.parametrize("name, layers", [
+    ("llama-3.2-1b", [("all", 64, 64, 500000.0, "half", "llama3", 32.0)]),  # factor 32 after the July 2024 fix
+    ("llama-4-scout", [("RoPE layers", 128, 128, 500000.0, "interleaved", "llama3", 16.0)]),  # low = high = 1
+    ("phi-4-mini-instruct", [("all", 128, 96, 10000.0, "half", "longrope", 32.0)]),  # partial_rotary_factor 0.75
+    ("deepseek-v3", [("all", 64, 64, 10000.0, "interleaved", "yarn", 40)]),  # MLA: RoPE on qk_rope_head_dim only
+    ("glm-4-9b-chat", [("all", 128, 64, 5000000.0, "interleaved", None, None)]),  # 10000·rope_ratio, first half
+    ("gpt-neox-20b", [("all", 96, 24, 10000.0, "half", None, None)]),  # rotary_pct 0.25
+    ("mistral-nemo-base-2407", [("all", 128, 128, 1000000.0, "half", None, None)]),  # head_dim ≠ hidden/heads = 160
+    ("gemma-3-4b-it", [("sliding_attention", 256, 256, 10000.0, "half", None, None),
+                       ("full_attention", 256, 256, 1000000.0, "half", "linear", 8.0)]),
+])
+def test_catalogue_derivations_of_known_traps(name, layers):
+    """The traps of the model reference (§9): head_dim ≠ hidden/heads, partial and slice rotary, GLM's base, per-layer
+    bases, Llama-3.2's factor 32, Llama-4-Scout's empty blend band — derived as the models' code uses them."""
+    derived = [(layer.layers, layer.head_dim, layer.rotary_dim, layer.base, layer.layout,
+                (layer.scaling or {}).get("rope_type"), (layer.scaling or {}).get("factor")) for layer in models.model(name).rope]
+    assert derived == layers
+
+
+def test_rope_config_of_a_user_config_json():
+    """--rope-config takes a config.json as Hugging Face writes it: model_type decides the layout, torch_dtype the dtype."""
+    config = {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 500000.0,
+              "max_position_embeddings": 131072, "torch_dtype": "bfloat16",
+              "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                               "original_max_position_embeddings": 8192}}
+    model = models.from_config(config)
+    assert (model.scheme, model.dtype, model.context) == ("rope", "bfloat16", 131072)
+    assert model.rope[0] == models.RopeLayer("all", 128, 128, 500000.0, "half", model.rope[0].scaling)
+    with pytest.raises(ValueError, match="model_type"):
+        models.from_config({k: v for k, v in config.items() if k != "model_type"})
+    with pytest.raises(ValueError, match="--model 'llama'"):
+        models.model("llama")  # a prefix of several entries

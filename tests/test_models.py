@@ -31,11 +31,20 @@ from tests.test_t5 import buckets
 ALIBI_QUERIES = 4
 
 
-def model_dtype(target, model: models.Model) -> str:
-    """The dtype the model ships in, if the target offers it."""
+def model_dtype(target, model: models.Model, op: str) -> str:
+    """The dtype the model ships in, if the target offers it and reaches the model's context with ``op``."""
     if model.dtype not in target.dtypes:
         not_provided(f"{model.name} runs in {model.dtype}, which the target does not declare (DTYPES)")
+    within_reach(target, model, op)
     return model.dtype
+
+
+def within_reach(target, model: models.Model, op: str) -> None:
+    """A table-based target (``MAX_POSITION``) shorter than the model's context cannot serve the model."""
+    limit = target.max_position(op)
+    if limit is not None and limit < model.context - 1:
+        not_provided(f"{op}: the target's positions end at {limit} (MAX_POSITION), before {model.name}'s last "
+                     f"position {model.context - 1}")
 
 
 @st.composite
@@ -77,7 +86,7 @@ def measure_horizon(measure: horizon.Measure, model: models.Model, layer: models
 def test_model_cos_sin_across_the_context(target, model, layer):
     """cos and sin of every pair at 8 positions of every octave up to the context's last position, within the error
     model; the report also gets the precision horizon of this configuration (:func:`measure_horizon`)."""
-    dtype = model_dtype(target, model)
+    dtype = model_dtype(target, model, "rope_apply")
     configuration = horizon.Configuration(layer.head_dim, layer.rotary_dim, layer.base, layer.scaling, model.context, layer.layout)
     measure = horizon.Measure(target, dtype, configuration)
     positions = horizon.scan_positions(8, model.context - 1)
@@ -97,7 +106,7 @@ def test_model_cos_sin_across_the_context(target, model, layer):
 @given(data=st.data())
 def test_model_rope_matches_oracle(target, model, layer, data):
     """af·R(m)x at the model's configuration and context, in its dtype, against the exact rotation."""
-    dtype = model_dtype(target, model)
+    dtype = model_dtype(target, model, "rope_apply")
     case = rope_case(model, layer, data.draw(model_positions(model.context), label="positions"), data.draw(st.integers(0, 2**32 - 1)))
     x = case.vectors(dtype)
     observed = rotate(target, dtype, case, x, case.positions)
@@ -112,7 +121,7 @@ def test_model_rope_matches_oracle(target, model, layer, data):
 @given(data=st.data())
 def test_model_rope_scores_are_relative(target, model, layer, data):
     """⟨f(q,m), f(k,n)⟩ = af²·qᵀR(n−m)k for queries and keys anywhere in the model's context."""
-    dtype = model_dtype(target, model)
+    dtype = model_dtype(target, model, "rope_apply")
     case = rope_case(model, layer, data.draw(model_positions(model.context, 8), label="queries"), data.draw(st.integers(0, 2**32 - 1)))
     keys = data.draw(model_positions(model.context, 8), label="keys")
     q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
@@ -151,6 +160,7 @@ def test_model_alibi_slopes(target, model):
 @conformance("alibi_bias", "model", derivation="spec.alibi.alibi_bias")
 def test_model_alibi_bias_at_context(target, model):
     """The last queries of a full context (a KV cache of `context` keys), modulo a per-row constant."""
+    within_reach(target, model, "alibi_bias")
     n, q_len, k_len = model.num_heads, ALIBI_QUERIES, model.context
     observed, dtype = bias(target, n, q_len, k_len, True)
     expected = alibi.alibi_bias(n, q_len, k_len, causal=True)
@@ -164,6 +174,7 @@ def test_model_alibi_bias_at_context(target, model):
 @pytest.mark.parametrize("bidirectional", [True, False], ids=["encoder", "decoder"])
 def test_model_t5_buckets(target, model, bidirectional):
     """Every relative position of the model's context, both signs, in the encoder's and the decoder's direction."""
+    within_reach(target, model, "t5_bucket")
     relative = np.arange(-model.context + 1, model.context, dtype=np.int64)
     config = {"bidirectional": bidirectional, **model.t5}
     observed = buckets(target, relative, config)
@@ -176,7 +187,7 @@ def test_model_t5_buckets(target, model, bidirectional):
 @conformance("learned_absolute", "model", derivation="learned_absolute.lookup")
 def test_model_learned_table(target, model):
     """Every row of a table of the model's size, the last one included, is copied exactly."""
-    dtype = model_dtype(target, model)
+    dtype = model_dtype(target, model, "learned_absolute")
     table = np.random.default_rng(0).standard_normal((model.rows, 8))
     positions = np.arange(model.rows, dtype=np.int64)
     native = target.asarray(table, dtype)

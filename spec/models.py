@@ -1,9 +1,10 @@
 """Released models' positional configurations: the catalogue (``spec/models.json``) and ``config.json`` files.
 
 Each catalogue entry is a model's positional keys *as its ``config.json`` ships them* (``config``), its
-Hugging Face ``model_type``, the dtype it ships in, the context length its publisher states, and where
-the values were read (``source``, ``evidence``: O the publisher's page, M a verbatim mirror, D derivative
-repos, C code — see the reference it was compiled from). :func:`from_config` derives what the protocol
+Hugging Face ``model_type``, the dtype it ships in, the context length its publisher states, where the
+values were read (``source``; ``evidence``: O the publisher's page, M a verbatim mirror, D derivative
+repos, C code) and the config revision they describe (``revision``: a commit where a source names one),
+with the traps found in it (``notes``); keys its sources leave in doubt are listed in ``unconfirmed``. :func:`from_config` derives what the protocol
 takes from such a config — the same function serves ``--model NAME`` (a catalogue entry) and
 ``--rope-config PATH`` (a user's ``config.json``):
 

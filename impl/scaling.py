@@ -133,6 +133,13 @@ def seed_polynomial(freqs, config, seq_len):
     return freqs.from_base(config["base"]) * growth, 1.0
 
 
+def proportional(freqs, config, seq_len):
+    """Gemma 4: the R = int(p·d // 2) highest frequencies of the whole head, the other pairs at frequency 0."""
+    theta = freqs.from_base(config["base"]) / config["factor"]
+    rotated = int(config["partial_rotary_factor"] * freqs.dim // 2)
+    return freqs.xp.where(freqs.index() < rotated, theta, freqs.xp.zeros_like(theta)), 1.0
+
+
 def reverse_extrapolation(freqs, config, seq_len):
     original = config["original_max_position_embeddings"]
     shrink = original / seq_len if seq_len is not None and seq_len > original else 1.0
@@ -142,7 +149,7 @@ def reverse_extrapolation(freqs, config, seq_len):
 SCALERS = {
     "default": default, "linear": linear, "ntk": ntk, "dynamic": dynamic, "yarn": yarn, "llama3": llama3,
     "longrope": longrope, "seed_scale": seed_scale, "seed_power": seed_power, "seed_polynomial": seed_polynomial,
-    "reverse_extrapolation": reverse_extrapolation,
+    "reverse_extrapolation": reverse_extrapolation, "proportional": proportional,
 }
 
 

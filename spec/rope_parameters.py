@@ -16,6 +16,9 @@ rope_type                  keys (default)
                            mscale, mscale_all_dim, attention_factor, truncate (True), ramp ("index" | "paper")
 ``llama3``                 factor, original_max_position_embeddings, low_freq_factor, high_freq_factor
 ``longrope``               factor, original_max_position_embeddings, short_factor, long_factor, attention_factor
+``proportional``           partial_rotary_factor (1), factor (1)   Gemma 4: θ'_j = θ_j/s for j < R =
+                           int(p·d // 2), 0 beyond — the R highest frequencies of the whole head, not a
+                           partial rotary's compressed spectrum
 ``seed_scale``             alpha                      θ' = α·θ               (seed notes 003)
 ``seed_power``             alpha                      θ' = θ^(1/α)           (seed notes 003)
 ``seed_polynomial``        alpha, beta                θ' = θ·(1 + α(i/d)^β)  (seed notes 003; i = pair index)
@@ -53,6 +56,7 @@ ROPE_TYPES: dict[str, dict[str, object]] = {
                "high_freq_factor": REQUIRED},
     "longrope": {"factor": REQUIRED, "original_max_position_embeddings": REQUIRED, "short_factor": REQUIRED,
                  "long_factor": REQUIRED, "attention_factor": None},
+    "proportional": {"partial_rotary_factor": 1.0, "factor": 1.0},
     "seed_scale": {"alpha": REQUIRED},
     "seed_power": {"alpha": REQUIRED},
     "seed_polynomial": {"alpha": REQUIRED, "beta": REQUIRED},
@@ -99,6 +103,11 @@ def _factor_list(key, value, pairs):
 
 
 def _check(key, value, pairs):
+    if key == "partial_rotary_factor":
+        value = _positive(key, value)
+        if value > 1:
+            raise ValueError(f"scaling['partial_rotary_factor'] must be a finite number in (0, 1], got {value}")
+        return value
     if key in ("factor", "beta_fast", "beta_slow", "low_freq_factor", "high_freq_factor", "alpha", "beta"):
         return _positive(key, value)
     if key in ("mscale", "mscale_all_dim"):

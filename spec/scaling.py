@@ -19,6 +19,7 @@ kept as a double-double (``hi + lo``), so the phases m·θ'_i stay exact (``spec
   attention factor ``attention_factor``, else √(1 + ln s/ln L0) (1 if s ≤ 1).
 * seed_scale / seed_power / seed_polynomial: α·θ, θ^(1/α), θ·(1 + α(i/d)^β).
 * reverse_extrapolation:                θ·L0/seq_len when seq_len > L0, else θ.
+* proportional (Gemma 4, HF code):      θ_j/s for j < R = int(p·d // 2) (Python's float expression), 0 beyond.
 
 Alongside θ' the model gives each pair's *sensitivity* κ_i: the relative error, in units of the
 angle dtype's unit roundoff, that a careful float implementation of that map may carry (derived per
@@ -135,6 +136,10 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
             alpha, beta = mpmath.mpf(config["alpha"]), mpmath.mpf(config["beta"])
             new = [t * (1 + alpha * (mpmath.mpf(i) / d) ** beta) for i, t in enumerate(theta)]
             kappa = kappa + 5 + 2 * float(beta) * np.log(d)
+        elif kind == "proportional":
+            rotated = int(config["partial_rotary_factor"] * d // 2)
+            new = [t / s if j < rotated else mpmath.mpf(0) for j, t in enumerate(theta)]
+            kappa = np.where(np.arange(d // 2) < rotated, kappa + 1, 0.0)  # a zero frequency is exact
         elif kind == "reverse_extrapolation":
             original = config["original_max_position_embeddings"]
             shrink = mpmath.mpf(original) / seq_len if seq_len is not None and seq_len > original else mpmath.mpf(1)

@@ -155,6 +155,10 @@ def scalings(draw, rope_type: str, rotary_dim: int, extensions: frozenset = froz
         config["alpha"] = draw(log_uniform(0.25, 4.0))
     elif rope_type == "seed_polynomial":
         config.update(alpha=draw(log_uniform(0.05, 4.0)), beta=draw(log_uniform(0.25, 2.0)))
+    elif rope_type == "proportional":  # Gemma 4 ships 0.25; R = int(p·d // 2) may be 0 (nothing rotates)
+        present_or_absent(draw, config, "partial_rotary_factor", st.one_of(st.sampled_from((0.25, 0.5, 0.75, 1.0)),
+                                                                           log_uniform(0.05, 1.0)))
+        present_or_absent(draw, config, "factor", st.one_of(st.just(8.0), log_uniform(0.25, 64.0)))
     elif rope_type == "reverse_extrapolation":
         config["original_max_position_embeddings"] = original
     return config, seq_len

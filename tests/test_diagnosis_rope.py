@@ -59,6 +59,8 @@ SCALED = {
     "scaling_longrope_switch_inclusive": (8, 10000.0, LONGROPE, 4096),  # seq_len = L0
     "scaling_ntk_missing_exponent": (64, 10000.0, {"rope_type": "ntk", "factor": 4.0}, None),
     "scaling_reverse_extrapolation_always": (64, 10000.0, REVERSE, 1000),  # seq_len < L0
+    "scaling_proportional_ignores_factor": (64, 10000.0, {"rope_type": "proportional", "partial_rotary_factor": 0.25,
+                                                          "factor": 8.0}, None),
     "scaling_seed_power_inverted": (64, 10000.0, {"rope_type": "seed_power", "alpha": 2.0}, None),
     "scaling_yarn_beta_defaults_swapped": (64, 10000.0, YARN, None),  # both betas absent
     "scaling_yarn_ignores_mscale": (64, 10000.0, {**YARN, "mscale": 1.0, "mscale_all_dim": 0.5}, None),

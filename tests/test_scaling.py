@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from proofs import rope as rope_proofs
 from proofs import scaling as proofs
 from spec import error_model, rope
-from spec.layouts import split_pairs
+from spec.layouts import pair_indices, split_pairs
 from spec.rope_parameters import normalise, optional_keys
 from spec.scaling import frequency_model
 from tests.checks import (
     RECORD,
     as_array,
+    assert_exact,
     assert_true,
     assert_within,
     call_raw,
@@ -395,3 +396,24 @@ def test_seed_maps_boundaries(target, rope_type, rotary_dim, base, data):
     else:
         assert_true(ratio[1:] >= ratio[:-1] * (1 - relative[1:] - relative[:-1]), what="θ'/θ non-decreasing in the pair index",
                     context={"θ'/θ": ratio[1:]})
+
+
+@conformance("rope_apply", "proportional", derivation="spec.scaling.frequency_model", rope_type="proportional")
+@given(case=rope_cases(max_dim=256, partial=False, layouts=BOTH_LAYOUTS),
+       fraction=st.one_of(st.sampled_from((0.25, 0.5, 0.75)), log_uniform(0.05, 1.0)))
+def test_proportional_rotates_the_highest_frequencies_of_the_whole_head(target, dtype, case, fraction):
+    """Gemma 4's proportional RoPE is the whole-head rotation with its low-frequency pairs left out — not a
+    partial rotary over the first p·d dims: pairs j < R = int(p·d // 2) are rotated exactly as the target's own
+    plain RoPE of the whole head rotates them (same θ_j = b^(−2j/d), same pairing across the head), pairs j ≥ R
+    have frequency 0 and come back unchanged (cos 0 = 1, sin 0 = 0 exactly)."""
+    x = case.vectors(dtype)
+    proportional = replace(case, scaling={"rope_type": "proportional", "partial_rotary_factor": fraction})
+    observed = rotate(target, dtype, proportional, x, case.positions, rotary_dim=None)
+    whole = rotate(target, dtype, case, x, case.positions, rotary_dim=None)
+    first, second = pair_indices(case.layout, case.head_dim)
+    rotated = np.arange(case.head_dim // 2) < int(fraction * case.head_dim // 2)
+    lanes = np.concatenate([first[rotated], second[rotated]])
+    kept = np.concatenate([first[~rotated], second[~rotated]])
+    assert_within(observed[..., lanes], whole[..., lanes], 2 * component_tolerance(case, x, case.positions, dtype)[..., lanes],
+                  what=f"proportional (p={fraction:g}) pairs j < R vs the whole head's", how="2 × error_model.rope_error")
+    assert_exact(observed[..., kept], x[..., kept], what=f"proportional (p={fraction:g}) pairs j ≥ R (frequency 0)")

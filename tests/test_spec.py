@@ -214,3 +214,27 @@ def test_rope_config_of_a_user_config_json():
         models.from_config({k: v for k, v in config.items() if k != "model_type"})
     with pytest.raises(ValueError, match="--model 'llama'"):
         models.model("llama")  # a prefix of several entries
+
+
+#: variants.md §4: D = 512, p = 0.25, θ = 10⁶, the one-hot e_k rotated to position 1000: {k: {lane: value}} of the
+#: nonzero outputs, printed to 9 decimals — proportional (Gemma 4), and ordinary partial rotary over d_r = 128 lanes.
+PROPORTIONAL_GOLDEN = {0: {0: 0.562379076, 256: 0.826879541}, 1: {1: 0.269949514, 257: -0.962874478}, 64: {64: 1.0},
+                       256: {0: -0.826879541, 256: 0.562379076}}
+PARTIAL_GOLDEN = {0: {0: 0.562379076, 64: 0.826879541}, 1: {1: -0.023669905, 65: 0.999719829},
+                  64: {0: -0.826879541, 64: 0.562379076}, 256: {256: 1.0}}
+
+
+@pytest.mark.parametrize("scaling, rotary_dim, golden", [
+    ({"rope_type": "proportional", "partial_rotary_factor": 0.25}, None, PROPORTIONAL_GOLDEN),
+    (None, 128, PARTIAL_GOLDEN),
+], ids=["proportional", "partial rotary"])
+def test_proportional_golden_discriminates_it_from_partial_rotary(scaling, rotary_dim, golden):
+    """The same head, fraction and base, two different rotations: proportional rotates the whole head's 64 highest
+    frequencies across pairs (j, j + 256); partial rotary compresses 64 frequencies into lanes [0, 128)."""
+    for k, nonzero in golden.items():
+        x = np.zeros((1, 1, 512))
+        x[0, 0, k] = 1.0
+        observed = rope.rope_apply(x, np.array([1000]), base=1e6, rotary_dim=rotary_dim, scaling=scaling)[0, 0]
+        expected = np.zeros(512)
+        expected[list(nonzero)] = list(nonzero.values())
+        assert np.max(np.abs(observed - expected)) <= 5e-10, k  # the golden's 9 printed decimals

@@ -10,7 +10,7 @@ What runs for each op, and the conventions this adapter converts:
   extend to. Every rope_type of ``ROPE_INIT_FUNCTIONS`` in this vocabulary is covered (``linear``,
   ``dynamic``, ``yarn``, ``longrope``, ``llama3``); it declares none of the suite's own additions (``ntk``, ``seed_*``,
   ``reverse_extrapolation``, YaRN's ``ramp``), so the gate never sends them. HF's ``proportional``
-  (Gemma 4) has no counterpart in the vocabulary and is not checked.
+  (Gemma 4) is the vocabulary's ``proportional``.
 * ``rope_apply``: cos/sin from ``LlamaRotaryEmbedding.forward`` (float32 angles, × the attention
   factor, cast to x's dtype) — called without its ``dynamic_rope_update`` decorator, because that
   derives the length from ``max(position_ids) + 1`` while the protocol passes ``seq_len``: the

@@ -4,8 +4,6 @@ wrong lanes instead of the whole head's R highest frequencies.
 
 Caught by the proportional property (pairs j < R must match the whole head's rotation) and the scaled oracle."""
 
-import numpy as np
-
 from spec import validation
 from tests.zoo import _scaled
 from tests.zoo import _textbook as textbook

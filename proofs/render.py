@@ -48,6 +48,7 @@ SECTIONS = (
     ("scaling-yarn", "Scaling: YaRN frequency ramp", ("scaling.yarn_correction_dim", "scaling.yarn_ramp")),
     ("scaling-attention-factor", "Scaling: attention factors (YaRN mscale, LongRoPE)", ("scaling.mscale",)),
     ("scaling-llama3", "Scaling: Llama 3", ("scaling.llama3",)),
+    ("scaling-proportional", "Scaling: proportional RoPE (Gemma 4) against partial rotary", ("scaling.proportional",)),
     ("scaling-identity", "Scaling: factor 1", ("scaling.identity_at_factor_one",)),
 )
 #: Intermediate forms longer than this (LaTeX characters) are skipped: they bury the point.

@@ -36,6 +36,11 @@ s factor, L0 = original_max_position_embeddings. All symbols positive; the claim
   bound at every t in (0, 1) (by ≥ 13 %), and also at d = 64/256, c = 5·10⁵/10⁶. Cause: Σ_{j<d/2}
   c^(−4j/d) = 3.998 is a left Riemann sum of a decreasing function, so it exceeds, not undercuts,
   d/(4 ln c) = 3.474; Σθ_j² ≤ 1 + d/(4 ln c) is what holds.
+* ``scaling.proportional``: Gemma 4's proportional RoPE keeps pair j at the whole head's θ_j(D) = b^(−2j/D) for
+  j < R and sets the rest to 0; ordinary partial rotary over d_r = pD lanes puts b^(−2j/d_r) = θ_{j/p}(D) on
+  its pair j — every (1/p)-th frequency of the whole head, a compressed spectrum — so the two agree on pair 0
+  only. A zero frequency is the identity rotation at every position: R(m·0) = I. Exports
+  ``zero_frequency_rotation(m)`` = (cos, sin) of m·0.
 * ``scaling.identity_at_factor_one``: at s = 1 linear, NTK, YaRN blend, Llama-3 smooth, mscale, DeepSeek
   and LongRoPE factors are the identity. Dynamic NTK is the identity at s = 1 only for L ≤ L0: beyond it
   b' = b·(L/L0)^(d/(d−2)) still grows (also a residual).
@@ -212,6 +217,30 @@ POSITION_INTERPOLATION = Derivation(
         ("With |a″| ≤ max|h|·Σθ², the exported bound.", (r"\varepsilon(t)", PI_BOUND)),
     ),
 )
+
+p_r, m_pos = sympy.symbols("p m", positive=True)
+ZERO_ROTATION = sympy.Matrix([[sympy.cos(m_pos * 0), -sympy.sin(m_pos * 0)], [sympy.sin(m_pos * 0), sympy.cos(m_pos * 0)]])
+PROPORTIONAL = Derivation(
+    "scaling.proportional",
+    "partial rotary's pair j has θ_{j/p}(D) (a compressed spectrum); proportional's has θ_j(D); the two agree at "
+    "j = 0 only; a zero frequency rotates by R(m·0) = I",
+    [_log_residual(b ** (-2 * i / (p_r * d)), _theta(b, i / p_r)), ZERO_ROTATION - sympy.eye(2),
+     _log_residual(_theta(b, i / p_r) / _theta(b, i), b ** (-2 * i * (1 - p_r) / (p_r * d)))],
+    steps=(
+        ("Ordinary partial rotary over d_r = pD lanes: its pair j in terms of the whole head's frequencies.",
+         (r"b^{-2j/(pD)}", b ** (-2 * i / (p_r * d)), _theta(b, i / p_r))),
+        ("Against proportional's pair j (θ_j of the whole head) the ratio is 1 only at j = 0 (for p < 1).",
+         (r"\theta_{j/p} / \theta_j", _theta(b, i / p_r) / _theta(b, i), b ** (-2 * i * (1 - p_r) / (p_r * d)))),
+        ("A pair at frequency 0 is not rotated, at any position.", (ZERO_ROTATION, sympy.eye(2))),
+    ),
+)
+
+
+@exported
+def zero_frequency_rotation():
+    """m ↦ (cos(m·0), sin(m·0)): the rotation of a proportional pair past R, from the matrix above."""
+    return lambdify((m_pos,), (ZERO_ROTATION[0, 0], ZERO_ROTATION[1, 0]))
+
 
 IDENTITY_AT_FACTOR_ONE = Derivation(
     "scaling.identity_at_factor_one",

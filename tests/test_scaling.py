@@ -398,7 +398,8 @@ def test_seed_maps_boundaries(target, rope_type, rotary_dim, base, data):
                     context={"θ'/θ": ratio[1:]})
 
 
-@conformance("rope_apply", "proportional", derivation="spec.scaling.frequency_model", rope_type="proportional")
+@conformance("rope_apply", "proportional", derivation=proofs.PROPORTIONAL.name, rope_type="proportional")
+@pytest.mark.dtypes("float64", "float32")
 @given(case=rope_cases(max_dim=256, partial=False, layouts=BOTH_LAYOUTS),
        fraction=st.one_of(st.sampled_from((0.25, 0.5, 0.75)), log_uniform(0.05, 1.0)))
 def test_proportional_rotates_the_highest_frequencies_of_the_whole_head(target, dtype, case, fraction):
@@ -411,9 +412,12 @@ def test_proportional_rotates_the_highest_frequencies_of_the_whole_head(target, 
     observed = rotate(target, dtype, proportional, x, case.positions, rotary_dim=None)
     whole = rotate(target, dtype, case, x, case.positions, rotary_dim=None)
     first, second = pair_indices(case.layout, case.head_dim)
-    rotated = np.arange(case.head_dim // 2) < int(fraction * case.head_dim // 2)
+    rotated = frequency_model(case.head_dim, case.base, proportional.scaling).theta > 0  # the R pairs j < R
     lanes = np.concatenate([first[rotated], second[rotated]])
-    kept = np.concatenate([first[~rotated], second[~rotated]])
     assert_within(observed[..., lanes], whole[..., lanes], 2 * component_tolerance(case, x, case.positions, dtype)[..., lanes],
                   what=f"proportional (p={fraction:g}) pairs j < R vs the whole head's", how="2 × error_model.rope_error")
-    assert_exact(observed[..., kept], x[..., kept], what=f"proportional (p={fraction:g}) pairs j ≥ R (frequency 0)")
+    cos, sin = (np.broadcast_to(np.asarray(v, np.float64), case.positions.shape)[:, None]
+                for v in proofs.zero_frequency_rotation()(case.positions))
+    x1, x2 = x[..., first[~rotated]], x[..., second[~rotated]]
+    assert_exact(observed[..., first[~rotated]], x1 * cos - x2 * sin, what=f"proportional (p={fraction:g}) pairs j ≥ R: R(m·0)x")
+    assert_exact(observed[..., second[~rotated]], x1 * sin + x2 * cos, what=f"proportional (p={fraction:g}) pairs j ≥ R: R(m·0)x")

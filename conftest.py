@@ -182,8 +182,12 @@ def pytest_collection_modifyitems(config, items):
     # but not in pytest-xdist workers (each collects everything; only one runs the module) nor for --collect-only.
     if hasattr(config, "workerinput") or config.option.collectonly:
         return
-    for module in {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}:
+    waiting = {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}
+    for module in waiting:
         module.start_in_background(config)
+    # Their tests wait for those runs: last, so that the in-process tests run meanwhile (a test waiting early
+    # leaves the in-process work for the end, on one core).
+    items.sort(key=lambda item: getattr(item, "module", None) in waiting)
 
 
 def _model_of(item) -> str | None:

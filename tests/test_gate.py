@@ -66,13 +66,18 @@ GATE_RUNS = {
                 "-m", "conformance", "--conformance-report", "{folder}/report.json"]),
 }
 _STARTED: dict[str, tuple[subprocess.Popen, Path]] = {}
-#: A target that takes its time (asleep, not busy): the run it is in is still going when Ctrl-C comes.
-SLOW_TARGET = """import time
+#: A target that answers the first property of tests/test_t5.py slowly (a second a call, so that its record is written
+#: to the report: writes come at most every 2 s), then sleeps (asleep, not busy) until Ctrl-C: the run is still going
+#: when the Ctrl-C comes, whenever the test gets to it (no op time limit in that run).
+SLOW_TARGET = """import os
+import time
+
 from impl.numpy_ref import t5_bucket as _t5_bucket
 
 
 def t5_bucket(*args, **kwargs):
-    time.sleep(1.0)
+    first = "test_t5_matches_exact_oracle" in os.environ.get("PYTEST_CURRENT_TEST", "")
+    time.sleep(1.0 if first else 600)
     return _t5_bucket(*args, **kwargs)
 """
 
@@ -89,6 +94,7 @@ def start_in_background(config=None) -> None:
     for name, (files, args) in GATE_RUNS.items():
         if name in _STARTED:
             continue
+        run_env = {**env, "CONFORMANCE_OP_TIMEOUT": "0"} if name == "interrupted" else env
         folder = Path(tempfile.mkdtemp(prefix=f"gate-{name}-"))
         for filename, text in files.items():
             (folder / filename).write_text(text())
@@ -96,7 +102,7 @@ def start_in_background(config=None) -> None:
                    *(arg.format(folder=folder) for arg in args)]
         with open(folder / "output.log", "w") as log:
             # Ctrl-C must reach the run; started from the main thread at collection, before any other thread.
-            _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT,
                                                preexec_fn=_default_sigint), folder)  # noqa: PLW1509
 
 

@@ -16,6 +16,8 @@ import math
 from decimal import Context, Decimal
 from functools import lru_cache
 
+from spec import rope_parameters
+
 #: 40 significant digits (2⁻¹³²): ln and exp in Python's decimal are correctly rounded.
 _DECIMAL = Context(prec=40)
 
@@ -136,7 +138,7 @@ def seed_polynomial(freqs, config, seq_len):
 def proportional(freqs, config, seq_len):
     """Gemma 4: the R = int(p·d // 2) highest frequencies of the whole head, the other pairs at frequency 0."""
     theta = freqs.from_base(config["base"]) / config["factor"]
-    rotated = int(config["partial_rotary_factor"] * freqs.dim // 2)
+    rotated = rope_parameters.proportional_pairs(config["partial_rotary_factor"], freqs.dim)
     return freqs.xp.where(freqs.index() < rotated, theta, freqs.xp.zeros_like(theta)), 1.0
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -161,7 +161,7 @@ def model(name: str) -> Model:
         return Model(entry["name"], "not provided", entry.get("dtype") or "float32", 0, reason=reason, entry=entry)
     found = from_config(entry["config"], name=entry["name"], model_type=entry["model_type"],
                         dtype=entry.get("dtype") or "float32", context=entry.get("context"))
-    return Model(**{**found.__dict__, "entry": entry})
+    return replace(found, entry=entry)
 
 
 def last_positions(context: int) -> list[int]:

@@ -79,6 +79,11 @@ def extension_keys(rope_type: str) -> tuple[str, ...]:
     return tuple(name.split(".", 1)[1] for name in EXTENSIONS if name.startswith(f"{rope_type}."))
 
 
+def proportional_pairs(partial_rotary_factor: float, dim: int) -> int:
+    """R = int(p·d // 2), the pairs ``proportional`` rotates (Hugging Face's float expression, which defines it)."""
+    return int(partial_rotary_factor * dim // 2)
+
+
 #: Scalers whose base exponent d/(d−2) needs rotary_dim ≥ 4.
 NEEDS_FOUR_DIMS = ("ntk", "dynamic")
 

@@ -137,7 +137,7 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
             new = [t * (1 + alpha * (mpmath.mpf(i) / d) ** beta) for i, t in enumerate(theta)]
             kappa = kappa + 5 + 2 * float(beta) * np.log(d)
         elif kind == "proportional":
-            rotated = int(config["partial_rotary_factor"] * d // 2)
+            rotated = rope_parameters.proportional_pairs(config["partial_rotary_factor"], d)
             new = [t / s if j < rotated else mpmath.mpf(0) for j, t in enumerate(theta)]
             kappa = np.where(np.arange(d // 2) < rotated, kappa + 1, 0.0)  # a zero frequency is exact
         elif kind == "reverse_extrapolation":

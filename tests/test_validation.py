@@ -112,6 +112,7 @@ BAD_INPUTS = [
     ("learned_absolute", "table", lambda a: ((a(np.ones((4, 3), np.int64)), a(np.array([0], np.int64))), {})),
     ("learned_absolute", "table", lambda a: ((a(np.ones((4, 3, 2))), a(np.array([0], np.int64))), {})),
     ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.zeros((1, 2), np.int64))), {})),
+    ("rope_frequencies", "partial_rotary_factor", lambda a: ((8,), {"scaling": {"rope_type": "proportional", "partial_rotary_factor": 1.5}})),
 ]
 
 

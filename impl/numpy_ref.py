@@ -7,4 +7,5 @@ from impl.reference import EXTENSIONS, ArrayBackend  # noqa: F401 — EXTENSIONS
 ARRAY_API = "numpy"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 
-(sinusoidal, rope_frequencies, rope_apply, alibi_slopes, alibi_bias, t5_bucket, learned_absolute) = ArrayBackend(xp, float_dtype=xp.float64).ops()
+(sinusoidal, rope_frequencies, rope_apply, xpos_apply, attention_scale, alibi_slopes, alibi_bias, t5_bucket,
+ learned_absolute) = ArrayBackend(xp, float_dtype=xp.float64).ops()

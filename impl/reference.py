@@ -137,6 +137,42 @@ class ArrayBackend:
             return rotated
         return xp.concat([rotated, x[..., rd:]], axis=-1)
 
+    def xpos_apply(self, x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
+        head_dim, role, base, layout, scale_base = validation.xpos_apply_args(x, positions, role, base, layout, scale_base)
+        xp = self.xp
+        hi, lo, _ = scaling_module.angle_frequencies(xp, self.device, head_dim, base, None, None)
+        cos, sin = self._cos_sin(positions, hi, lo)
+        pair = xp.arange(head_dim // 2, dtype=xp.float64, device=self.device)
+        log_zeta = xp.log((10 * pair + 2 * head_dim) / (7 * head_dim))  # ζ_i = (2i/d + 0.4)/1.4
+        sign = 1.0 if role == "query" else -1.0
+        scale = xp.exp(sign * xp.astype(positions, xp.float64)[:, None] / scale_base * log_zeta)
+        work = xp.float64 if x.dtype == xp.float64 else xp.float32
+        cos, sin = xp.astype(cos * scale, work), xp.astype(sin * scale, work)
+        if layout == "half":
+            x1, x2 = x[..., : head_dim // 2], x[..., head_dim // 2 :]
+        else:
+            x1, x2 = x[..., 0::2], x[..., 1::2]
+        x1, x2 = xp.astype(x1, work, copy=False), xp.astype(x2, work, copy=False)
+        return xp.astype(self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout), x.dtype, copy=False)
+
+    def attention_scale(self, positions, head_dim, *, scaling=None, softmax_mscale=False, temperature=None):
+        dim, config, softmax_mscale, temperature = validation.attention_scale_args(positions, head_dim, scaling,
+                                                                                   softmax_mscale, temperature)
+        xp = self.xp
+        constant = 1 / math.sqrt(dim)
+        if softmax_mscale and config is not None and config["rope_type"] == "yarn" and config["mscale_all_dim"]:
+            constant *= scaling_module.mscale(config["factor"], config["mscale_all_dim"]) ** 2
+        scale = xp.full(positions.shape, constant, dtype=self.float_dtype, device=self.device)
+        m = xp.astype(positions, xp.int64)
+        steps = []
+        if config is not None and config.get("llama_4_scaling_beta") is not None:  # Ministral 3
+            steps.append((config["llama_4_scaling_beta"], config["original_max_position_embeddings"], 0))
+        if temperature is not None:  # Llama 4's NoPE layers
+            steps.append((*temperature, 1))
+        for slope, period, shift in steps:
+            scale = scale * (1 + slope * xp.log1p(xp.astype((m + shift) // period, self.float_dtype)))
+        return scale
+
     def alibi_slopes(self, num_heads):
         n = validation.integer("num_heads", num_heads, minimum=1)
         xp = self.xp

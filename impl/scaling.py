@@ -61,13 +61,19 @@ def ntk(freqs, config, seq_len):
     return freqs.from_base(config["base"] * config["factor"] ** (d / (d - 2))), 1.0
 
 
+def ntk_alpha(freqs, config, seq_len):
+    """HunYuan: bloc97's NTK base with a fixed α, whatever the length."""
+    d = freqs.dim
+    return freqs.from_base(config["base"] * config["alpha"] ** (d / (d - 2))), 1.0
+
+
 def dynamic(freqs, config, seq_len):
     d, s, original = freqs.dim, config["factor"], config["original_max_position_embeddings"]
     length = max(seq_len or original, original)
     return freqs.from_base(config["base"] * (s * length / original - (s - 1)) ** (d / (d - 2))), 1.0
 
 
-def _mscale(scale: float, k: float = 1.0) -> float:
+def mscale(scale: float, k: float = 1.0) -> float:
     return 1.0 if scale <= 1 else 0.1 * k * math.log(scale) + 1.0
 
 
@@ -92,9 +98,9 @@ def yarn(freqs, config, seq_len):
     if config["attention_factor"] is not None:
         factor = config["attention_factor"]
     elif config["mscale"] and config["mscale_all_dim"]:
-        factor = _mscale(s, config["mscale"]) / _mscale(s, config["mscale_all_dim"])
+        factor = mscale(s, config["mscale"]) / mscale(s, config["mscale_all_dim"])
     else:
-        factor = _mscale(s)
+        factor = mscale(s)
     return theta / s * interpolate + theta * (1 - interpolate), factor
 
 
@@ -149,7 +155,7 @@ def reverse_extrapolation(freqs, config, seq_len):
 
 
 SCALERS = {
-    "default": default, "linear": linear, "ntk": ntk, "dynamic": dynamic, "yarn": yarn, "llama3": llama3,
+    "default": default, "linear": linear, "ntk": ntk, "ntk_alpha": ntk_alpha, "dynamic": dynamic, "yarn": yarn, "llama3": llama3,
     "longrope": longrope, "seed_scale": seed_scale, "seed_power": seed_power, "seed_polynomial": seed_polynomial,
     "reverse_extrapolation": reverse_extrapolation, "proportional": proportional,
 }

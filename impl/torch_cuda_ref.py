@@ -15,4 +15,5 @@ ARRAY_API = "torch"
 DEVICE = "cuda"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 
-(sinusoidal, rope_frequencies, rope_apply, alibi_slopes, alibi_bias, t5_bucket, learned_absolute) = ArrayBackend(xp, device=DEVICE, float_dtype=xp.float32).ops()
+(sinusoidal, rope_frequencies, rope_apply, xpos_apply, attention_scale, alibi_slopes, alibi_bias, t5_bucket,
+ learned_absolute) = ArrayBackend(xp, device=DEVICE, float_dtype=xp.float32).ops()

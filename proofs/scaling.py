@@ -36,6 +36,8 @@ s factor, L0 = original_max_position_embeddings. All symbols positive; the claim
   bound at every t in (0, 1) (by ≥ 13 %), and also at d = 64/256, c = 5·10⁵/10⁶. Cause: Σ_{j<d/2}
   c^(−4j/d) = 3.998 is a left Riemann sum of a decreasing function, so it exceeds, not undercuts,
   d/(4 ln c) = 3.474; Σθ_j² ≤ 1 + d/(4 ln c) is what holds.
+* ``scaling.ntk_alpha``: HunYuan's b·α^(d/(d−2)) is ``ntk_base`` at s = α and constant in L, while dynamic
+  NTK at factor α is the plain base up to L0 (reading HunYuan's ``"type": "dynamic"`` literally).
 * ``scaling.proportional``: Gemma 4's proportional RoPE keeps pair j at the whole head's θ_j(D) = b^(−2j/D) for
   j < R and sets the rest to 0; ordinary partial rotary over d_r = pD lanes puts b^(−2j/d_r) = θ_{j/p}(D) on
   its pair j — every (1/p)-th frequency of the whole head, a compressed spectrum — so the two agree on pair 0
@@ -240,6 +242,20 @@ PROPORTIONAL = Derivation(
 def zero_frequency_rotation():
     """m ↦ (cos(m·0), sin(m·0)): the rotation of a proportional pair past R, from the matrix above."""
     return lambdify((m_pos,), (ZERO_ROTATION[0, 0], ZERO_ROTATION[1, 0]))
+
+
+NTK_ALPHA_B = b * alpha ** (d / (d - 2))
+NTK_ALPHA = Derivation(
+    "scaling.ntk_alpha",
+    "HunYuan's fixed-alpha base b·α^(d/(d−2)) is NTK's b' at s = α and does not depend on the length L; dynamic NTK "
+    "at factor α is b itself up to L = L0",
+    [NTK_ALPHA_B - NTK_B.subs(s, alpha), sympy.diff(NTK_ALPHA_B, L), DYNAMIC_B.subs({s: alpha, L: L0}) - b],
+    steps=(
+        ("NTK-aware base with α as the factor (proofs: scaling.ntk_base).", (NTK_ALPHA_B, NTK_B.subs(s, alpha))),
+        ("Read as dynamic NTK (a length-dependent base) it would be the plain base at every length up to L0.",
+         (DYNAMIC_B.subs({s: alpha, L: L0}), b)),
+    ),
+)
 
 
 IDENTITY_AT_FACTOR_ONE = Derivation(

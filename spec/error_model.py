@@ -32,6 +32,21 @@ Score ⟨f(q,m), f(k,n)⟩ summed over pairs: both components of both vectors:
 Norm ‖f(x,m)‖: an error in the *angle* is still a rotation and keeps the norm, so only the
   non-angle terms count:  norm_error = af·‖(|x₁|+|x₂|)_i‖₂·√2·(2 u_ang + 5 u_out).
 
+xPos component: ζ_i^(±a)·(a RoPE component), a = m/B, ζ_i = (2i/d + 0.4)/1.4 (``spec.xpos``), the scale
+  computed in t_ang: ζ̂ carries ≤ 3 roundings (3u relative), which the power raises to |a|·3u; â = fl(m/B)
+  moves ζ^a by |a·ln ζ|·u; the power (or exp of a product) adds 2u; multiplying the rotated value by the
+  scale adds u_out:
+  ⇒  xpos_error = ζ^(±a)·[rope_error + 2·(|x₁|+|x₂|)·(u_ang·(|a|·(3 + |ln ζ_i|) + 2) + u_out)]
+  (the RoPE part scaled too: the rotation's errors are magnified by the same factor). A decayed value may
+  fall below t_out's normal range, where a rounding is absolute: ≤ 2 subnormal spacings are added.
+
+Attention scale (``spec.attention_scale``): a product of at most four factors, each a few correctly
+rounded operations in t: 1/√D (2 roundings), mscale(s, k)² (ln, ×, +, square, product: 6), each
+temperature 1 + β·ln(1 + ⌊(m + c)/F⌋) (conversion of m + c, exact below 2²⁴ in float32; the quotient
+of two exact integers, whose floor is exact for m + c < 2²⁴ (a quotient below an integer k is at most
+k − 1/F, which float32 keeps apart from k while (m + c)·u < 1); ln1p 2, ×, +, product: 5):
+  ⇒  attention_scale_error = SAFETY·|value|·(2 + 6 + 5·temperatures)·u_out
+
 ALiBi slope m_h = r^k (r = 2^(−8/n) or 2^(−4/P) for the interleaved heads, k the power):
   computed as r̂^k (Bloom, MPT) the rounding of r is raised to the k-th power:
   ⇒  relative slope error ≤ (k + 2)·u_out.  A bias entry −m·δ with integer δ exact in t_out:
@@ -53,6 +68,8 @@ import numpy as np
 
 UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
 
+#: The spacing of each dtype's subnormal numbers: a rounding below the normal range errs by up to half of it.
+SUBNORMAL_SPACING = {"float64": 2.0**-1074, "float32": 2.0**-149, "float16": 2.0**-24, "bfloat16": 2.0**-133}
 #: Higher-order terms and implementation latitude (complex multiply, fused ops, libm variance).
 SAFETY = 2.0
 #: The oracle's own absolute error per value (double-double phases, float64 trig): ≤ 2 u(float64).
@@ -137,3 +154,28 @@ def alibi_bias_error(slopes, powers, span, dtype: str):
 def t5_log_slack(x, log_steps: int, log_ratio: float):
     """Distance within which the exact log-bucket coordinate ``x`` may round to either floor."""
     return SAFETY * T5_LOG_ULPS * UNIT_ROUNDOFF["float32"] * (np.abs(x) + log_steps / log_ratio)
+
+
+def xpos_error(pair_l1, phase_abs, sensitivity, exponent_abs, log_zeta_abs, scale, dtype: str):
+    """Tolerance of one xPos component against the exact ζ^(±a)·R(m)x: ``exponent_abs`` = |a| = |m|/B,
+    ``log_zeta_abs`` = |ln ζ_i|, ``scale`` = ζ_i^(±a) (module docstring)."""
+    u_ang = unit_roundoff(angle_dtype(dtype))
+    magnitude = u_ang * (exponent_abs * (3 + log_zeta_abs) + 2) + unit_roundoff(dtype)
+    return (scale * (rope_error(pair_l1, phase_abs, sensitivity, dtype) + SAFETY * pair_l1 * magnitude)
+            + 2 * SUBNORMAL_SPACING[dtype])
+
+
+def xpos_score_error(q_l1, k_l1, phase_q, phase_k, magnitude_q, magnitude_k, sensitivity, scale_q, scale_k, dtype: str):
+    """Tolerance of a score ⟨f_q(q, m), f_k(k, n)⟩ summed over pairs (last axis): each factor's error times the
+    other's size; ``magnitude_*`` = u-units of the scale's own error (|a|(3 + |ln ζ|) + 2 per :func:`xpos_error`)."""
+    u_ang, u_out = unit_roundoff(angle_dtype(dtype)), unit_roundoff(dtype)
+    per_pair = (trig_error(phase_q, sensitivity, dtype) + trig_error(phase_k, sensitivity, dtype) + 12 * u_out
+                + u_ang * (magnitude_q + magnitude_k) + 2 * ORACLE_ABS)
+    # each of the 2·2 products of components carries the subnormal spacing of the other factor's size
+    subnormal = 2 * SUBNORMAL_SPACING[dtype] * (scale_q * q_l1 + scale_k * k_l1)
+    return (SAFETY * (2 * scale_q * scale_k * q_l1 * k_l1 * per_pair + subnormal)).sum(-1)
+
+
+def attention_scale_error(value, temperatures: int, dtype: str):
+    """Tolerance of an attention scale with ``temperatures`` position-dependent factors (module docstring)."""
+    return SAFETY * np.abs(value) * (8 + 5 * temperatures) * unit_roundoff(dtype) + ORACLE_ABS * np.abs(value)

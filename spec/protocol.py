@@ -30,7 +30,8 @@ targets against them.
 
 from __future__ import annotations
 
-OPS = ("sinusoidal", "rope_frequencies", "rope_apply", "alibi_slopes", "alibi_bias", "t5_bucket", "learned_absolute")
+OPS = ("sinusoidal", "rope_frequencies", "rope_apply", "xpos_apply", "attention_scale", "alibi_slopes", "alibi_bias",
+       "t5_bucket", "learned_absolute")
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 
 
@@ -54,6 +55,33 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     first ``rotary_dim`` (default head_dim) dims rotate; the rest pass through unchanged. ``scaling`` and
     ``seq_len`` select the frequencies as in :func:`rope_frequencies`; the rotated part is multiplied by
     the attention factor. ``x`` is never modified in place.
+    """
+
+
+
+def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
+    """xPos (Sun et al. 2022): ζ_i^(±m/B)·R(m)x for x ``[..., seq, head_dim]``, integer positions ``[seq]``.
+
+    ζ_i = (2i/d + γ)/(1 + γ) with γ = 0.4 (the paper's and every library's), i the pair index, d = head_dim
+    (every dim rotates), B = ``scale_base``; ``role="query"`` multiplies pair i by ζ_i^(m/B), ``"key"`` by
+    ζ_i^(−m/B), so a score gets ζ_i^((m−n)/B): a decay with the distance of a key behind its query.
+    Positions may be negative: libraries centre them (m − seq_len//2) to keep ζ^(±m/B) finite, which
+    leaves every score unchanged. ``layout`` pairs lanes as in :func:`rope_apply`. Same shape and dtype.
+    """
+
+
+def attention_scale(positions, head_dim, *, scaling=None, softmax_mscale=False, temperature=None):
+    """``[seq]`` factors multiplying q·kᵀ of a query at each integer position (beyond ``rope_apply``'s attention
+    factor, which q and k already carry): 1/√head_dim, times
+
+    * mscale(s, mscale_all_dim)² when ``softmax_mscale`` and ``scaling`` is a ``yarn`` dict with a nonzero
+      ``mscale_all_dim`` (mscale(s, k) = 0.1·k·ln s + 1, 1 for s ≤ 1): DeepSeek-V2/V3 and Mistral 4 put this
+      part of YaRN's temperature into the softmax scale. It is a fact of the model, not of the dict:
+      Ministral 3 ships the same keys and does not;
+    * 1 + β·ln(1 + ⌊m/L0⌋) for a ``scaling`` with ``llama_4_scaling_beta`` = β (Ministral 3, Mistral 4;
+      L0 = ``original_max_position_embeddings``);
+    * 1 + a·ln(1 + ⌊(m + 1)/F⌋) for ``temperature={"attn_scale": a, "floor_scale": F}`` (Llama 4's
+      attention temperature tuning on its NoPE layers; config keys ``attn_scale``, ``floor_scale``).
     """
 
 

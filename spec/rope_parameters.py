@@ -12,8 +12,12 @@ rope_type                  keys (default)
 ``linear``                 factor
 ``ntk``                    factor
 ``dynamic``                factor, original_max_position_embeddings
+``ntk_alpha``              alpha, factor (1)          HunYuan's fixed-alpha NTK: b' = b·α^(d/(d−2)) at every length;
+                           shipped as ``{"type": "dynamic", "alpha": α}`` (read as ntk_alpha, as Hugging Face's
+                           HunYuan modules do); only factor 1 is accepted, since they ignore it
 ``yarn``                   factor, original_max_position_embeddings, beta_fast (32), beta_slow (1),
-                           mscale, mscale_all_dim, attention_factor, truncate (True), ramp ("index" | "paper")
+                           mscale, mscale_all_dim, attention_factor, truncate (True), ramp ("index" | "paper"),
+                           llama_4_scaling_beta (Ministral 3's query temperature, ``attention_scale`` only)
 ``llama3``                 factor, original_max_position_embeddings, low_freq_factor, high_freq_factor
 ``longrope``               factor, original_max_position_embeddings, short_factor, long_factor, attention_factor
 ``proportional``           partial_rotary_factor (1), factor (1)   Gemma 4: θ'_j = θ_j/s for j < R =
@@ -48,9 +52,11 @@ ROPE_TYPES: dict[str, dict[str, object]] = {
     "linear": {"factor": REQUIRED},
     "ntk": {"factor": REQUIRED},
     "dynamic": {"factor": REQUIRED, "original_max_position_embeddings": REQUIRED},
+    "ntk_alpha": {"alpha": REQUIRED, "factor": 1.0},
     "yarn": {
         "factor": REQUIRED, "original_max_position_embeddings": REQUIRED, "beta_fast": 32.0, "beta_slow": 1.0,
         "mscale": None, "mscale_all_dim": None, "attention_factor": None, "truncate": True, "ramp": "index",
+        "llama_4_scaling_beta": None,
     },
     "llama3": {"factor": REQUIRED, "original_max_position_embeddings": REQUIRED, "low_freq_factor": REQUIRED,
                "high_freq_factor": REQUIRED},
@@ -85,7 +91,7 @@ def proportional_pairs(partial_rotary_factor: float, dim: int) -> int:
 
 
 #: Scalers whose base exponent d/(d−2) needs rotary_dim ≥ 4.
-NEEDS_FOUR_DIMS = ("ntk", "dynamic")
+NEEDS_FOUR_DIMS = ("ntk", "dynamic", "ntk_alpha")
 
 
 def _positive(key, value, *, allow_zero=False, name=None):
@@ -115,7 +121,7 @@ def _check(key, value, pairs):
         return value
     if key in ("factor", "beta_fast", "beta_slow", "low_freq_factor", "high_freq_factor", "alpha", "beta"):
         return _positive(key, value)
-    if key in ("mscale", "mscale_all_dim"):
+    if key in ("mscale", "mscale_all_dim", "llama_4_scaling_beta"):
         return None if value is None else _positive(key, value, allow_zero=True)
     if key == "attention_factor":
         return None if value is None else _positive(key, value)
@@ -156,6 +162,8 @@ def normalise(scaling, rotary_dim: int, seq_len):
     if not isinstance(scaling, dict):
         raise TypeError(f"scaling must be None or a dict in the rope_parameters vocabulary, got {type(scaling).__name__}")
     rope_type = _rope_type(scaling)
+    if rope_type == "dynamic" and scaling.get("alpha") is not None:  # HunYuan's checkpoints: fixed alpha
+        rope_type = "ntk_alpha"
     schema = ROPE_TYPES[rope_type]
     unknown = sorted(set(scaling) - set(schema) - {"rope_type", "type"})
     if unknown:
@@ -170,6 +178,8 @@ def normalise(scaling, rotary_dim: int, seq_len):
             config[key] = _check(key, scaling[key], rotary_dim // 2)
     if rope_type == "yarn" and not config["beta_fast"] > config["beta_slow"]:
         raise ValueError(f"scaling['beta_fast'] must be > scaling['beta_slow'] = {config['beta_slow']}, got {config['beta_fast']}")
+    if rope_type == "ntk_alpha" and config["factor"] != 1:
+        raise ValueError(f"scaling['factor'] must be 1 for a fixed-alpha NTK (HunYuan's modules ignore it), got {config['factor']}")
     if rope_type == "llama3" and not config["low_freq_factor"] <= config["high_freq_factor"]:
         raise ValueError(
             f"scaling['low_freq_factor'] must be <= scaling['high_freq_factor'] = {config['high_freq_factor']}, "
@@ -192,7 +202,9 @@ def from_config(config: dict) -> dict | None:
     length from ``max_position_embeddings`` (InternLM2); llama3, yarn and longrope take
     ``original_max_position_embeddings`` from the top level when the config has one there (Phi-3), else
     from ``max_position_embeddings``; a longrope or yarn ``factor`` left out is
-    ``max_position_embeddings / original_max_position_embeddings``. ``None`` for plain RoPE.
+    ``max_position_embeddings / original_max_position_embeddings``; a dynamic one with an ``alpha`` is HunYuan's
+    fixed-alpha NTK, whose modules read ``alpha`` alone (the YaRN keys HunYuan-7B ships beside it are dropped).
+    ``None`` for plain RoPE.
     """
     shipped = config.get("rope_parameters") or config.get("rope_scaling")
     if not shipped:
@@ -205,6 +217,8 @@ def from_config(config: dict) -> dict | None:
     scaling["rope_type"] = rope_type
     if rope_type == "default":
         return None if len(scaling) == 1 else scaling
+    if rope_type == "dynamic" and scaling.get("alpha") is not None:  # HunYuan: its modules read alpha alone
+        return {"rope_type": "ntk_alpha", **{key: scaling[key] for key in ("alpha", "factor") if key in scaling}}
     longest = config.get("max_position_embeddings")
     if rope_type == "dynamic" and longest is not None:
         scaling.setdefault("original_max_position_embeddings", longest)

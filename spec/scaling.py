@@ -7,6 +7,7 @@ kept as a double-double (``hi + lo``), so the phases m·θ'_i stay exact (``spec
 * linear (PI, Chen et al. 2023):       θ' = θ/s.
 * ntk (bloc97):                         θ' = b'^(−e_i), b' = b·s^(d/(d−2))  ⇒ θ'_0 = θ_0, θ'_{d/2−1} = θ_{d/2−1}/s.
 * dynamic (Hugging Face):               L = max(seq_len, L0), b' = b·(s·L/L0 − (s−1))^(d/(d−2)).
+* ntk_alpha (HunYuan):                  b' = b·α^(d/(d−2)) at every seq_len (bloc97's NTK with α as the factor).
 * yarn (Peng et al. 2023, HF code):     γ_i = clamp((i − low)/(high − low), 0, 1) with low/high the correction
   dims of beta_fast/beta_slow, fcd(r) = d·ln(L0/(2πr))/(2 ln b), floored/ceiled when ``truncate``,
   clamped to [0, d−1] (high += 0.001 if equal); ``ramp="paper"``: γ_i = clamp((r_i − β_slow)/(β_fast − β_slow))
@@ -93,8 +94,8 @@ def _model(d: int, base: float, frozen, seq_len) -> FrequencyModel:
         factor = mpmath.mpf(1)
         if kind == "linear":
             new, kappa = [t / s for t in theta], kappa + 1
-        elif kind in ("ntk", "dynamic"):
-            growth = s
+        elif kind in ("ntk", "dynamic", "ntk_alpha"):
+            growth = mpmath.mpf(config["alpha"]) if kind == "ntk_alpha" else s
             conditioning = 0.0
             if kind == "dynamic":
                 original = config["original_max_position_embeddings"]

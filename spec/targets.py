@@ -27,6 +27,7 @@ BUILTIN = {
     "torch-cuda": "impl.torch_cuda_ref",
     # Adapters exposing third-party libraries (``pip install -e ".[thirdparty]"``), see impl/adapters/.
     "transformers": "impl.adapters.transformers",
+    "transformers-models": "impl.adapters.transformers_models",
     "x-transformers": "impl.adapters.x_transformers",
     "rotary-embedding-torch": "impl.adapters.rotary_embedding_torch",
     "torchtune": "impl.adapters.torchtune",

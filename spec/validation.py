@@ -179,3 +179,48 @@ def learned_absolute_args(table, positions):
             f"positions must lie in [0, {n - 1}] (the table has {n} rows), "
             f"got values in [{int(positions.min())}, {int(positions.max())}]"
         )
+
+
+XPOS_ROLES = ("query", "key")
+
+
+def positive_real(name: str, value) -> float:
+    """A finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a finite real number > 0, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite real number > 0, got {value}")
+    return float(value)
+
+
+def xpos_apply_args(x, positions, role, base_, layout_, scale_base):
+    """Returns (head_dim, role, base, layout, scale_base); x ``[..., seq, head_dim]``, positions ``[seq]``."""
+    head_dim, _, b, _ = scaled_rope_apply_args(x, positions, base_, layout_, None, None, None)
+    if role not in XPOS_ROLES:
+        raise ValueError(f"role must be one of {XPOS_ROLES} (queries are scaled by ζ^(m/B), keys by ζ^(−m/B)), got {role!r}")
+    return head_dim, role, b, layout_, positive_real("scale_base", scale_base)
+
+
+def attention_scale_args(positions, head_dim, scaling_, softmax_mscale, temperature):
+    """Returns (head_dim, scaling config or None, softmax_mscale, (attn_scale, floor_scale) or None)."""
+    integer_array("positions", positions, ndim=1)
+    dim = integer("head_dim", head_dim, minimum=1)
+    config = rope_parameters.normalise(scaling_, 2 * max(dim // 2, 1), None)
+    if not isinstance(softmax_mscale, bool):
+        raise TypeError(f"softmax_mscale must be a bool, got {softmax_mscale!r}")
+    if temperature is None:
+        return dim, config, softmax_mscale, None
+    if not isinstance(temperature, dict):
+        raise TypeError(f"temperature must be None or a dict {{'attn_scale': a, 'floor_scale': F}}, got {type(temperature).__name__}")
+    unknown = sorted(set(temperature) - {"attn_scale", "floor_scale"})
+    if unknown:
+        raise ValueError(f"temperature[{unknown[0]!r}] is not a key of temperature; allowed: ['attn_scale', 'floor_scale']")
+    for key in ("attn_scale", "floor_scale"):
+        if key not in temperature:
+            raise ValueError(f"temperature[{key!r}] is required (Llama 4 ships attn_scale 0.1, floor_scale 8192)")
+    attn = temperature["attn_scale"]
+    if isinstance(attn, bool) or not isinstance(attn, numbers.Real) or not math.isfinite(attn):
+        raise TypeError(f"temperature['attn_scale'] must be a finite real number >= 0, got {attn!r}")
+    if attn < 0:
+        raise ValueError(f"temperature['attn_scale'] must be a finite real number >= 0, got {attn}")
+    return dim, config, softmax_mscale, (float(attn), integer("temperature['floor_scale']", temperature["floor_scale"], minimum=1))

@@ -120,6 +120,8 @@ def call_rejecting(target, op: str, *args, **kwargs):
 
 
 def _call(target, op: str, args: tuple, kwargs: dict, *, bad_input: bool):
+    if not target.provides(op):  # a property relating two ops: the other one is missing
+        not_provided(f"{op}: the target does not offer it")
     earlier = _TIMED_OUT.get((target.name, op))
     if earlier:
         _misbehaved(None, "timed out earlier: not called")

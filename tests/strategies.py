@@ -129,6 +129,9 @@ def scalings(draw, rope_type: str, rotary_dim: int, extensions: frozenset = froz
         config["factor"] = factor
     elif rope_type == "dynamic":
         config.update(factor=factor, original_max_position_embeddings=original)
+    elif rope_type == "ntk_alpha":  # HunYuan ships α = 1000 with factor 1.0
+        config["alpha"] = draw(st.one_of(st.just(1000.0), log_uniform(1.0, 1000.0)))
+        present_or_absent(draw, config, "factor", st.just(1.0))
     elif rope_type == "yarn":
         config.update(factor=factor, original_max_position_embeddings=original)
         # beta_slow ≤ 4 < 32 (beta_fast's default) and beta_fast > 1 (beta_slow's default): any subset is valid.
@@ -138,6 +141,7 @@ def scalings(draw, rope_type: str, rotary_dim: int, extensions: frozenset = froz
         present_or_absent(draw, config, "attention_factor", log_uniform(0.5, 2.0))
         present_or_absent(draw, config, "mscale", st.sampled_from((0.707, 1.0, 0.5)))
         present_or_absent(draw, config, "mscale_all_dim", st.sampled_from((0.707, 1.0, 0.5)))
+        present_or_absent(draw, config, "llama_4_scaling_beta", st.sampled_from((0.1, 0.0)))  # Ministral 3: inert here
         if "yarn.ramp" in extensions:
             present_or_absent(draw, config, "ramp", st.sampled_from(("index", "paper")))
     elif rope_type == "llama3":

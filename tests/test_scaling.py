@@ -263,6 +263,26 @@ def test_ntk_keeps_highest_and_interpolates_lowest_frequency(target, rotary_dim,
                   what="θ'_{d/2−1} vs ntk_base(b, s, d)^(−(d−2)/d)", how="error_model.frequency_error")
 
 
+@conformance("rope_frequencies", "ntk_alpha", derivation=proofs.NTK_ALPHA.name, rope_type="ntk_alpha")
+@given(rotary_dim=st.integers(2, 128).map(lambda h: 2 * h), base=bases(),
+       alpha=st.one_of(st.sampled_from((1000.0, 50.0)), log_uniform(1.0, 1000.0)),
+       lengths=st.lists(st.one_of(st.none(), st.integers(1, 1 << 22)), min_size=2, max_size=4))
+def test_ntk_alpha_is_fixed_at_every_length(target, rotary_dim, base, alpha, lengths):
+    """HunYuan's b' = b·α^(d/(d−2)) (proofs.scaling.ntk_alpha: NTK's base at s = α, constant in the length) at
+    every seq_len: θ'_0 = θ_0, θ'_{d/2−1} = θ_{d/2−1}/α — not dynamic NTK, which is the plain base up to L0."""
+    scaling = {"rope_type": "ntk_alpha", "alpha": alpha}
+    plain, _, dtype = frequencies(target, rotary_dim, base)
+    slack = ratio_tolerance(frequency_model(rotary_dim, base, scaling), frequency_model(rotary_dim, base), dtype)
+    expected = proofs.ntk_base()(base, alpha, rotary_dim) ** (-np.arange(0, rotary_dim, 2) / rotary_dim)
+    ends = np.array([0, -1])
+    for seq_len in lengths:
+        scaled, _, _ = frequencies(target, rotary_dim, base, scaling, seq_len)
+        assert_within((plain / scaled)[ends], [1.0, alpha], slack[ends], what=f"θ/θ' at the first and last pair, seq_len={seq_len}",
+                      how="relative frequency_error of θ and θ' added")
+        assert_within(scaled, expected, tolerance_of(frequency_model(rotary_dim, base, scaling), dtype),
+                      what=f"θ' at seq_len={seq_len} vs ntk_base(b, α, d)^(−2i/d)", how="error_model.frequency_error", context=PAIR)
+
+
 @conformance("rope_frequencies", "dynamic", derivation=proofs.DYNAMIC_NTK.name, rope_type="dynamic")
 @given(rotary_dim=rotary_dims, base=bases(), factor=log_uniform(1.0, 64.0), original=st.integers(16, 65536),
        lengths=st.lists(st.integers(1, 8), min_size=2, max_size=5))

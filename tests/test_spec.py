@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from proofs import scaling as scaling_proofs
-from spec import alibi, error_model, models, phases, rope, rope_parameters, sinusoidal, t5
+from proofs import xpos as xpos_proofs
+from spec import alibi, attention_scale, error_model, models, phases, rope, rope_parameters, sinusoidal, t5, xpos
 from spec.scaling import correction_dim, frequency_model
 from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
 from tests.test_validation import BAD_INPUTS, expect_rejection
@@ -80,7 +81,8 @@ def test_error_model_scales():
 
 
 ORACLES = {"sinusoidal": sinusoidal.sinusoidal, "rope_frequencies": rope.rope_frequencies, "rope_apply": rope.rope_apply,
-           "alibi_slopes": alibi.alibi_slopes, "alibi_bias": alibi.alibi_bias, "t5_bucket": t5.t5_bucket}
+           "alibi_slopes": alibi.alibi_slopes, "alibi_bias": alibi.alibi_bias, "t5_bucket": t5.t5_bucket,
+           "xpos_apply": xpos.xpos_apply, "attention_scale": attention_scale.attention_scale}
 
 
 @pytest.mark.parametrize("case", [c for c in BAD_INPUTS if c[0] in ORACLES], ids=lambda c: f"{c[0]}-{c[1]}")
@@ -238,3 +240,41 @@ def test_proportional_golden_discriminates_it_from_partial_rotary(scaling, rotar
         expected = np.zeros(512)
         expected[list(nonzero)] = list(nonzero.values())
         assert np.max(np.abs(observed - expected)) <= 5e-10, k  # the golden's 9 printed decimals
+
+
+def test_xpos_golden_from_reference():
+    """REFERENCE: d = 4, B = 512, interleaved, q = [1,2,3,4] at m = 5, k = [4,3,2,1] at n = 2: score −0.707894065021;
+    float16's overflow position for B = 512 and unit pairs is 4532.4 (variants.md §7)."""
+    q = xpos.xpos_apply(np.array([[1.0, 2, 3, 4]]), np.array([5]), role="query", layout="interleaved")
+    k = xpos.xpos_apply(np.array([[4.0, 3, 2, 1]]), np.array([2]), role="key", layout="interleaved")
+    assert float((q * k).sum()) == pytest.approx(-0.707894065021, abs=1e-12)
+    assert xpos_proofs.overflow_position()(512, 2 / 7, 65504, 1) == pytest.approx(4532.4, abs=0.05)
+
+
+@pytest.mark.parametrize("kwargs, positions, golden", [
+    ({"temperature": {"attn_scale": 0.1, "floor_scale": 8192}}, [0, 8190, 8191, 16382, 16383, 65535, 131071, 1048575, 10**7],
+     [1.0, 1.0, 1.069314718056, 1.069314718056, 1.109861228867, 1.219722457734, 1.283321334406, 1.485981240436, 1.710742547411]),
+    ({"scaling": {"rope_type": "yarn", "factor": 16.0, "original_max_position_embeddings": 16384, "llama_4_scaling_beta": 0.1}},
+     [65535, 131071, 1048575], [1.138629436112, 1.207944154168, 1.415888308336]),
+    ({"scaling": {"rope_type": "yarn", "factor": 40.0, "original_max_position_embeddings": 4096, "mscale": 1.0,
+                  "mscale_all_dim": 1.0}, "softmax_mscale": True}, [0], [1.8739]),
+    ({"scaling": {"rope_type": "yarn", "factor": 40.0, "original_max_position_embeddings": 4096, "mscale": 0.707,
+                  "mscale_all_dim": 0.707}, "softmax_mscale": True}, [0], [1.5896]),
+])
+def test_attention_scale_golden_from_reference(kwargs, positions, golden):
+    """variants.md §5 (Llama 4's s(p), Ministral 3's) and models.md (DeepSeek-V3 ×1.8739, V2-Lite ×1.5896), times √D."""
+    observed = attention_scale.attention_scale(np.array(positions), 1, **kwargs)
+    assert observed == pytest.approx(golden, abs=1e-4 if len(golden) == 1 else 1e-12)
+
+
+def test_hunyuan_dynamic_alpha_is_fixed_alpha_ntk():
+    """HunYuan ships {"type": "dynamic", "alpha": 1000} (beside YaRN keys its modules ignore): read as ntk_alpha, whose
+    base b·α^(d/(d−2)) does not depend on seq_len."""
+    shipped = {"rope_scaling": {"alpha": 1000.0, "beta_fast": 32, "beta_slow": 1, "factor": 1.0, "mscale": 1.0,
+                                "mscale_all_dim": 1.0, "type": "dynamic"}, "max_position_embeddings": 32768}
+    scaling = rope_parameters.from_config(shipped)
+    assert scaling == {"rope_type": "ntk_alpha", "alpha": 1000.0, "factor": 1.0}
+    assert rope_parameters.normalise({"type": "dynamic", "alpha": 1000.0}, 128, None)["rope_type"] == "ntk_alpha"
+    short, long = (frequency_model(128, 10000.0, scaling, n).theta for n in (None, 1 << 20))
+    assert np.array_equal(short, long)
+    assert short[-1] == pytest.approx(frequency_model(128, 10000.0).theta[-1] / 1000.0, rel=1e-14)

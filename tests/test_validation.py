@@ -113,6 +113,23 @@ BAD_INPUTS = [
     ("learned_absolute", "table", lambda a: ((a(np.ones((4, 3, 2))), a(np.array([0], np.int64))), {})),
     ("learned_absolute", "positions", lambda a: ((a(np.ones((4, 3))), a(np.zeros((1, 2), np.int64))), {})),
     ("rope_frequencies", "partial_rotary_factor", lambda a: ((8,), {"scaling": {"rope_type": "proportional", "partial_rotary_factor": 1.5}})),
+    ("rope_frequencies", "factor", lambda a: ((8,), {"scaling": {"rope_type": "ntk_alpha", "alpha": 1000.0, "factor": 2.0}})),
+    ("rope_frequencies", "alpha", lambda a: ((8,), {"scaling": {"rope_type": "ntk_alpha", "alpha": 0.0}})),
+    ("xpos_apply", "role", lambda a: ((a(_x()), a(POSITIONS)), {"role": "q"})),
+    ("xpos_apply", "role", lambda a: ((a(_x()), a(POSITIONS)), {"role": None})),
+    ("xpos_apply", "scale_base", lambda a: ((a(_x()), a(POSITIONS)), {"role": "key", "scale_base": 0.0})),
+    ("xpos_apply", "scale_base", lambda a: ((a(_x()), a(POSITIONS)), {"role": "key", "scale_base": "512"})),
+    ("xpos_apply", "layout", lambda a: ((a(_x()), a(POSITIONS)), {"role": "key", "layout": "neox"})),
+    ("xpos_apply", "head_dim", lambda a: ((a(_x((2, 4, 7))), a(POSITIONS)), {"role": "query"})),
+    ("xpos_apply", "positions", lambda a: ((a(_x()), a(np.arange(4.0))), {"role": "query"})),
+    ("attention_scale", "head_dim", lambda a: ((a(POSITIONS), 0), {})),
+    ("attention_scale", "positions", lambda a: ((a(np.arange(4.0)), 8), {})),
+    ("attention_scale", "softmax_mscale", lambda a: ((a(POSITIONS), 8), {"softmax_mscale": "yes"})),
+    ("attention_scale", "floor_scale", lambda a: ((a(POSITIONS), 8), {"temperature": {"attn_scale": 0.1, "floor_scale": 0}})),
+    ("attention_scale", "attn_scale", lambda a: ((a(POSITIONS), 8), {"temperature": {"attn_scale": -0.1, "floor_scale": 8192}})),
+    ("attention_scale", "floor_scale", lambda a: ((a(POSITIONS), 8), {"temperature": {"attn_scale": 0.1}})),
+    ("attention_scale", "llama_4_scaling_beta", lambda a: ((a(POSITIONS), 8), {"scaling": {
+        "rope_type": "yarn", "factor": 16.0, "original_max_position_embeddings": 16384, "llama_4_scaling_beta": -0.1}})),
 ]
 
 

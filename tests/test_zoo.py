@@ -57,7 +57,8 @@ def start_in_background(config=None) -> None:
     others = [member for member in ZOO if member not in scalers]
     _RUNS.append((_gate([*others, INDEPENDENT], ["--ignore=tests/test_scaling.py"], folder / "all.json"), folder / "all.json"))
     _RUNS.append((_gate(scalers, ["tests/test_scaling.py"], folder / "scaling.json"), folder / "scaling.json"))
-    _RUNS.append((_gate([HUGGING_FACE], ["tests/test_rope.py", "tests/test_scaling.py"], folder / "hf.json", dtype="float32"),
+    _RUNS.append((_gate([HUGGING_FACE], ["tests/test_rope.py", "tests/test_scaling.py", "tests/test_attention_scale.py"],
+                        folder / "hf.json", dtype="float32"),
                   folder / "hf.json"))
 
 
@@ -97,10 +98,13 @@ def test_every_property_kills_a_zoo_member(verdicts):
 
 
 def test_independent_correct_target_passes_everything(verdicts):
-    """It implements plain RoPE only (so the scaler properties are not run on it); everything else passes."""
+    """It implements plain RoPE only (so the scaler properties are not run on it, and the one attention-scale property
+    that needs YaRN's attention factor is not provided); everything else passes."""
     results, _ = verdicts
     mine = [r for r in results if r["target"] == INDEPENDENT]
-    assert mine and {r["status"] for r in mine} == {"pass"}, [r for r in mine if r["status"] != "pass"]
+    failed = [r for r in mine if r["status"] not in ("pass", "not provided")]
+    skipped = {r["property"] for r in mine if r["status"] == "not provided"}
+    assert mine and not failed and skipped <= {"test_deepseek_score_temperature"}, (failed, skipped)
 
 
 def test_hugging_face_vocabulary_target_passes_every_property(verdicts):

@@ -20,6 +20,23 @@ What runs for each op, and the conventions this adapter converts:
   vocabulary's ``ntk``). Other rope_types: not provided. ``rotary_dim = 2`` is not provided:
   ``RotaryEmbedding(2)`` raises ``ZeroDivisionError`` (``theta_rescale_factor ** (dim / (dim - 2))``
   is evaluated even for factor 1).
+* ``xpos_apply``: ``RotaryEmbedding(head_dim, theta=base, use_xpos=True, xpos_scale_base=scale_base)``
+  (every dim rotates; ζ_i is its float32 ``scale`` buffer ``(arange(0, dim, 2) + 0.4·dim) /
+  (1.4·dim)``, γ = 0.4 hard-coded), applied as ``rotate_queries_and_keys`` does: positions from
+  ``get_seq_pos`` in x's dtype (as for ``rope_apply``), ``freqs = forward(seq)`` (float32 angles),
+  ``scale = get_scale(seq).to(x.dtype)``, then ``apply_rotary_emb(freqs, x, scale=scale)`` for
+  ``role="query"`` and ``scale=scale ** -1`` for ``"key"``. The library centres the scale's
+  positions (``power = (t - len(t) // 2) / scale_base``, which leaves every score unchanged); the
+  protocol scales by the position m itself, so the adapter calls ``get_scale`` on each position
+  alone (``len(t) = 1``: centre 0, ``power = m / scale_base``) — the library's arithmetic, and no
+  shifted position rounded in x's dtype. ``power`` is in x's dtype; ``float32 scale ** power`` is
+  float64 for float64 x and float32 otherwise, then cast to x's dtype, and the key's ``scale ** -1``
+  is taken after that cast. For float16 x the scale is subnormal (fewer significant bits, which the
+  key's inverse inherits) once ζ_0^(m/B) < 6.1e-5 (ζ_0 = 2/7: m ≳ 7.8·B) and ``inf`` (the query's
+  from m ≲ −8.8·B, the key's from m ≳ 8.8·B) once ζ_0^(∓|m|/B) passes 65504. The float32 buffer's
+  rounding makes the scale's relative error about |m|/B float32 ulps, for float64 x too. Pairs
+  (2i, 2i+1): ``layout="interleaved"`` only, ``"half"`` is not provided; ``head_dim = 2`` is not
+  provided (the ``ZeroDivisionError`` above).
 * ``rope_frequencies``: ``forward(get_seq_pos(1, offset=1))`` (float32, the library's default dtype)
   at every other entry — the angle per unit position, θ_i itself without scaling and
   ``fl(1/s)·θ_i`` under ``interpolate_factor`` (PI divides positions, not ``freqs``). Attention
@@ -48,7 +65,7 @@ EXTENSIONS = ("ntk",)  # bloc97's NTK-aware base: the vocabulary's "ntk" (an ext
 ROPE_TYPES = ("default", "linear", "ntk")  # interpolate_factor, theta_rescale_factor
 
 
-def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbedding:
+def _rotary(rotary_dim: int, base: float, scaling: dict | None, **xpos) -> RotaryEmbedding:
     if rotary_dim == 2:
         raise NotImplementedError("rotary-embedding-torch's RotaryEmbedding(dim=2) raises ZeroDivisionError: it evaluates "
                                   "theta_rescale_factor ** (dim / (dim - 2)) even when the factor is 1")
@@ -63,7 +80,7 @@ def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbeddi
     elif rope_type != "default":
         raise NotImplementedError(f"rope_type {rope_type!r}: rotary-embedding-torch offers linear (interpolate_factor) "
                                   "and ntk (theta_rescale_factor) only")
-    return RotaryEmbedding(rotary_dim, theta=base, cache_if_possible=False, cache_max_seq_len=1, **kwargs)
+    return RotaryEmbedding(rotary_dim, theta=base, cache_if_possible=False, cache_max_seq_len=1, **kwargs, **xpos)
 
 
 def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
@@ -83,3 +100,16 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
         seq = torch.cat([module.get_seq_pos(1, dtype=x.dtype, offset=int(p)) for p in positions.tolist()]
                         or [torch.empty(0, dtype=x.dtype)])
         return apply_rotary_emb(module(seq), x)
+
+
+def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
+    head_dim, role, base, layout, scale_base = validation.xpos_apply_args(x, positions, role, base, layout, scale_base)
+    if layout != "interleaved":
+        raise NotImplementedError("rotary-embedding-torch's rotate_half pairs (2i, 2i+1): interleaved layout only")
+    module = _rotary(head_dim, base, None, use_xpos=True, xpos_scale_base=scale_base)
+    with torch.no_grad():
+        seq = torch.cat([module.get_seq_pos(1, dtype=x.dtype, offset=int(p)) for p in positions.tolist()]
+                        or [torch.empty(0, dtype=x.dtype)])
+        # get_scale centres at len(t) // 2: one position at a time, that centre is 0 and power = m / scale_base
+        scale = torch.cat([module.get_scale(t) for t in seq.split(1)] or [module.get_scale(seq)]).to(x.dtype)
+        return apply_rotary_emb(module(seq), x, scale=scale if role == "query" else scale ** -1)

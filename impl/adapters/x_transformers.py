@@ -16,6 +16,24 @@ What runs for each op, and the conventions this adapter converts:
   (``base *= s ** (dim / (dim - 2))``, bloc97's NTK-aware base, the vocabulary's ``ntk``). Other
   rope_types: not provided. ``rotary_dim = 2`` is not provided: ``RotaryEmbedding(2)`` raises
   ``ZeroDivisionError`` (it computes ``base_rescale_factor ** (dim / (dim - 2))`` even for factor 1).
+* ``xpos_apply``: ``RotaryEmbedding(head_dim, base=base, use_xpos=True, scale_base=scale_base)`` (every
+  dim rotates — the library's own default is ``dim_head // 2`` — and ζ_i is its float32 ``scale``
+  buffer ``(arange(0, dim, 2) + 0.4·dim) / (1.4·dim)``, γ = 0.4 hard-coded), applied as ``Attention``
+  does: ``freqs, scale = forward(positions)``, then ``apply_rotary_pos_emb(x, freqs, scale)`` for
+  ``role="query"`` and ``apply_rotary_pos_emb(x, freqs, scale ** -1.)`` for ``"key"``, x passed as
+  for ``rope_apply`` (pairs (2i, 2i+1): ``layout="interleaved"`` only). ``forward`` centres the
+  scale's positions on the largest one: ``power = (t - (t.max() + 1) // 2) / scale_base`` (which
+  leaves every score unchanged); the protocol scales by the position m itself, so the scale comes
+  from a second ``forward`` on the int64 positions shifted by k = max(m) + 1, whose centre
+  ``(max(m) + k + 1) // 2`` is k again: ``power = m / scale_base`` (the shift and its removal are
+  exact int64 arithmetic; the angles come from the first call on m). ``power`` is float32 (int64 /
+  float), the scale and its inverse float32 for every x dtype; ``apply_rotary_pos_emb`` multiplies in
+  float32 (float64 for float64 x) and casts back, so float16 x overflows to ``inf`` only where the
+  product does (ζ_0 = 2/7: a unit lane's ζ_0^(∓m/B) passes 65504 from |m| ≈ 8.8·B, the query's at
+  negative m, the key's at positive m), and the float32 scale (or its inverse) itself from |m| ≈
+  70.8·B. An empty sequence is not provided: ``forward``
+  calls ``t.max()``, which raises on no positions. ``head_dim = 2`` is not provided (the
+  ``ZeroDivisionError`` above).
 * ``rope_frequencies``: the same module's ``forward`` at position 1 (every other entry: ``freqs`` is
   each frequency twice), i.e. ``inv_freq / interpolation_factor`` as the library computes the angle
   per unit position (PI divides angles, not ``inv_freq``). Attention factor 1 (no xPos).
@@ -66,13 +84,13 @@ EXTENSIONS = ("ntk",)  # bloc97's NTK-aware base: the vocabulary's "ntk" (an ext
 ROPE_TYPES = ("default", "linear", "ntk")  # interpolation_factor, base_rescale_factor
 
 
-def _rotary(rotary_dim: int, base: float, scaling: dict | None) -> RotaryEmbedding:
+def _rotary(rotary_dim: int, base: float, scaling: dict | None, **xpos) -> RotaryEmbedding:
     if rotary_dim == 2:
         raise NotImplementedError("x-transformers' RotaryEmbedding(dim=2) raises ZeroDivisionError: it evaluates "
                                   "base_rescale_factor ** (dim / (dim - 2)) even when the factor is 1")
     rope_type = "default" if scaling is None else scaling["rope_type"]
     if rope_type == "default":
-        return RotaryEmbedding(rotary_dim, base=base)
+        return RotaryEmbedding(rotary_dim, base=base, **xpos)
     if rope_type == "linear":
         if scaling["factor"] < 1:
             raise NotImplementedError("x-transformers asserts interpolation_factor >= 1")
@@ -97,6 +115,24 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     with torch.no_grad():
         freqs, scale = _rotary(rd, base, config)(positions.to(torch.int64))
         out = apply_rotary_pos_emb(x.reshape(-1, 1, x.shape[-2], head_dim), freqs, scale)
+    return out.reshape(x.shape)
+
+
+def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
+    head_dim, role, base, layout, scale_base = validation.xpos_apply_args(x, positions, role, base, layout, scale_base)
+    if layout != "interleaved":
+        raise NotImplementedError("x-transformers' rotate_half pairs (2i, 2i+1): interleaved layout only")
+    if positions.shape[0] == 0:
+        raise NotImplementedError("x-transformers' RotaryEmbedding.forward calls t.max(), which raises on an empty "
+                                  "sequence")
+    module = _rotary(head_dim, base, None, use_xpos=True, scale_base=scale_base)
+    positions = positions.to(torch.int64)
+    with torch.no_grad():
+        freqs, _ = module(positions)
+        # forward centres the scale at (t.max() + 1) // 2: shifted by k = max + 1, that centre is k and power = m / B
+        _, scale = module(positions + (positions.max() + 1))
+        out = apply_rotary_pos_emb(x.reshape(-1, 1, x.shape[-2], head_dim), freqs,
+                                   scale if role == "query" else scale ** -1.)
     return out.reshape(x.shape)
 
 

@@ -2,6 +2,7 @@
 
 It exists to show that the gate judges behaviour, not one implementation's arithmetic: RoPE as
 Meta's Llama writes it (pairs as complex numbers times e^{i·m·θ}), frequencies through exp/log,
+xPos as the paper writes it (ζ^(±m/B)·e^{i·m·θ}), attention scales query by query in Python floats,
 ALiBi the Bloom way (key-only bias m·j, slopes from the ofirpress reference code), T5 buckets as
 Hugging Face writes them (float32 log). Arguments are validated through ``spec.validation`` exactly
 as the reference does, so bad input raises the same errors.
@@ -59,6 +60,37 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     rotor = np.exp(1j * np.outer(positions.astype(real), theta))  # complex64 for float32 angles
     z = _as_complex(x[..., :rd].astype(real), layout) * rotor
     return np.concatenate([_from_complex(z, layout).astype(x.dtype), x[..., rd:]], axis=-1)
+
+
+def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
+    """The paper's form: pair i as a complex number times ζ_i^(±m/B)·e^{i·m·θ_i}, ζ_i = (2i/d + 0.4)/1.4."""
+    head_dim, role, base, layout, scale_base = validation.xpos_apply_args(x, positions, role, base, layout, scale_base)
+    real = np.float64 if x.dtype == np.float64 else np.float32
+    zeta = (np.arange(0, head_dim, 2) / head_dim + 0.4) / 1.4
+    power = np.outer(positions.astype(np.float64), np.ones(head_dim // 2)) / scale_base
+    magnitude = np.power(zeta, power if role == "query" else -power)
+    rotor = magnitude * np.exp(1j * np.outer(positions.astype(real), _frequencies(head_dim, base).astype(real)))
+    return _from_complex(_as_complex(x.astype(real), layout) * rotor, layout).astype(x.dtype)
+
+
+def attention_scale(positions, head_dim, *, scaling=None, softmax_mscale=False, temperature=None):
+    """One query at a time in Python floats, as the models' code reads (DeepSeek's yarn_get_mscale, Llama 4's
+    log1p(floor((p + 1)/F))·a + 1, Ministral 3's 1 + β·log(1 + floor(p/L0)))."""
+    head_dim, config, softmax_mscale, temperature = validation.attention_scale_args(positions, head_dim, scaling,
+                                                                                    softmax_mscale, temperature)
+    scale = head_dim**-0.5
+    if softmax_mscale and config and config["rope_type"] == "yarn" and config["mscale_all_dim"] and config["factor"] > 1:
+        scale *= (0.1 * config["mscale_all_dim"] * math.log(config["factor"]) + 1.0) ** 2
+    beta = config.get("llama_4_scaling_beta") if config else None
+    out = []
+    for p in positions.tolist():
+        value = scale
+        if beta is not None:
+            value *= 1 + beta * math.log(1 + math.floor(p / config["original_max_position_embeddings"]))
+        if temperature is not None:
+            value *= math.log1p(math.floor((p + 1.0) / temperature[1])) * temperature[0] + 1.0
+        out.append(value)
+    return np.array(out, dtype=np.float64)
 
 
 # --- ALiBi ----------------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ the protocol — and redefines the one op it breaks.
 from impl.numpy_ref import (  # noqa: F401
     alibi_bias,
     alibi_slopes,
+    attention_scale,
     learned_absolute,
     rope_apply,
     rope_frequencies,
     sinusoidal,
     t5_bucket,
+    xpos_apply,
 )
 from spec.protocol import OPS
 

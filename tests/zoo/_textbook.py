@@ -57,6 +57,54 @@ def table(first, second, layout):
     return np.stack([first, second], axis=-1).reshape(len(first), 2 * first.shape[-1])
 
 
+# --- xPos ----------------------------------------------------------------------------------------
+
+def xpos_zeta(head_dim):
+    """ζ_i = (2i/d + 0.4)/1.4, i = 0 … d/2 − 1, in float64."""
+    return (np.arange(0, head_dim, 2) / head_dim + 0.4) / 1.4
+
+
+def xpos_scale(zeta, positions, scale_base, role):
+    """ζ_i^(m/B) for queries, ζ_i^(−m/B) for keys: ``[len(positions), d/2]`` in float64."""
+    power = positions.astype(np.float64)[:, None] / scale_base
+    return zeta[None, :] ** (power if role == "query" else -power)
+
+
+def xpos_rotate(x, positions, base, layout, scale):
+    """scale ⊙ R(m)x: RoPE's rotation (angles in ``angle_dtype(x)``) with cos/sin multiplied by ``scale``."""
+    d = x.shape[-1]
+    angles_ = angles(positions, inv_freq(d, base, angle_dtype(x))).astype(np.float64)
+    work = np.float64 if x.dtype == np.float64 else np.float32
+    rotated = rotate(x.astype(work), (np.cos(angles_) * scale).astype(work), (np.sin(angles_) * scale).astype(work), layout, d)
+    return rotated.astype(x.dtype)
+
+
+# --- attention scale ------------------------------------------------------------------------------
+
+def softmax_scale(head_dim, config, softmax_mscale):
+    """1/√D, times DeepSeek's mscale(s, mscale_all_dim)² when asked for (a Python float)."""
+    scale = head_dim**-0.5
+    if softmax_mscale and config and config["rope_type"] == "yarn" and config["mscale_all_dim"] and config["factor"] > 1:
+        scale *= (0.1 * config["mscale_all_dim"] * np.log(config["factor"]) + 1.0) ** 2
+    return scale
+
+
+def temperature(positions, slope, period, shift):
+    """1 + a·ln(1 + ⌊(m + c)/F⌋) per position (float64; exact floors for integer m)."""
+    return 1 + slope * np.log1p((positions.astype(np.int64) + shift) // period)
+
+
+def attention_scale(positions, scale, config, temperature_, *, llama4_shift=1, ministral_shift=0):
+    """``scale`` times Ministral 3's temperature (``llama_4_scaling_beta``) and Llama 4's (``temperature_``)."""
+    out = np.full(positions.shape, scale)
+    if config and config.get("llama_4_scaling_beta") is not None:
+        out = out * temperature(positions, config["llama_4_scaling_beta"], config["original_max_position_embeddings"],
+                                ministral_shift)
+    if temperature_ is not None:
+        out = out * temperature(positions, temperature_[0], temperature_[1], llama4_shift)
+    return out
+
+
 # --- ALiBi ----------------------------------------------------------------------------------------
 
 def series(n):

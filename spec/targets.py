@@ -37,7 +37,7 @@ BUILTIN = {
 }
 DEFAULT_TARGETS = ("numpy", "torch", "torch-cuda")
 #: The CPU third-party targets the committed analysis covers (docs/conformance/).
-THIRD_PARTY_CPU = ("transformers", "x-transformers", "rotary-embedding-torch", "torchtune")
+THIRD_PARTY_CPU = ("transformers", "transformers-models", "x-transformers", "rotary-embedding-torch", "torchtune")
 
 
 @dataclass

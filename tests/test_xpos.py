@@ -24,7 +24,8 @@ from tests.checks import assert_within, call, conformance
 from tests.strategies import MAX_POSITION, bases, exactly_in
 
 LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
-ROLES = pytest.mark.parametrize("role", ["query", "key"])
+#: Every xPos implementation has both roles: drawn per example, not a pytest parameter (half the tests).
+roles = st.sampled_from(("query", "key"))
 MODEL = "error_model.xpos_error: ζ^(±a)·[rope_error + 2(|x₁|+|x₂|)(u_ang(|a|(3+|ln ζ|)+2) + u_out)], a = m/B"
 
 #: Drawn as ±MAX_POSITION, a position stands for ± the overflow limit of the case.
@@ -107,9 +108,8 @@ def component_tolerance(case, x, at, role, layout, dtype):
 
 @conformance("xpos_apply", "oracle", derivation=proofs.ZETA_DERIVATION.name)
 @LAYOUTS
-@ROLES
-@given(case=xpos_cases())
-def test_xpos_matches_oracle(target, dtype, layout, role, case):
+@given(case=xpos_cases(), role=roles)
+def test_xpos_matches_oracle(target, dtype, layout, case, role):
     """ζ^(±m/B)·R(m)x against the exact value (``spec.xpos``, ζ_i = (10i + 2d)/(7d)), up to the overflow limit:
     catches the wrong ζ, the scale's sign (queries divided), the scale put on the angle."""
     x = case.vectors(dtype)
@@ -167,9 +167,8 @@ def test_xpos_scores_depend_on_distance_only(target, dtype, layout, case, keys, 
 
 @conformance("xpos_apply", "range", derivation=proofs.OVERFLOW.name)
 @LAYOUTS
-@ROLES
-@given(case=xpos_cases(max_len=4))
-def test_xpos_correct_up_to_the_overflow_limit(target, dtype, layout, role, case):
+@given(case=xpos_cases(max_len=4), role=roles)
+def test_xpos_correct_up_to_the_overflow_limit(target, dtype, layout, case, role):
     """At the derived limit |m| = B·ln(M/c)/(−ln ζ_0) of the dtype (and just inside it), both signs, the result is
     finite and right: catches a scale formed in a narrower dtype than the result, which overflows first."""
     x = case.vectors(dtype)

@@ -185,6 +185,7 @@ def pytest_collection_modifyitems(config, items):
     waiting = {item.module for item in items if hasattr(getattr(item, "module", None), "start_in_background")}
     for module in waiting:
         module.start_in_background(config)
+    config.background_modules = waiting
     # Their tests wait for those runs: last, so that the in-process tests run meanwhile (a test waiting early
     # leaves the in-process work for the end, on one core).
     items.sort(key=lambda item: getattr(item, "module", None) in waiting)
@@ -381,6 +382,8 @@ def _summarise_failures(tr, failures: list[dict]) -> None:
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
+    for module in getattr(config, "background_modules", ()):  # runs no selected test waited for
+        getattr(module, "stop_in_background", lambda: None)()
     unavailable = [t for t in config.conformance_targets if t.unavailable]
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and config.conformance_records:
         session.exitstatus = exitstatus = pytest.ExitCode.OK  # every selected property was settled as not provided

@@ -43,13 +43,16 @@ SECTIONS = (
     ("t5", "T5 relative buckets", ("t5.",)),
     ("learned-absolute", "Learned absolute positions", ("learned_absolute.",)),
     ("scaling-pi", "Scaling: position interpolation (PI)", ("scaling.position_interpolation",)),
-    ("scaling-ntk", "Scaling: NTK-aware base", ("scaling.ntk_base",)),
+    ("scaling-ntk", "Scaling: NTK-aware base, and HunYuan's fixed alpha", ("scaling.ntk_base", "scaling.ntk_alpha")),
     ("scaling-dynamic-ntk", "Scaling: dynamic NTK", ("scaling.dynamic_ntk",)),
     ("scaling-yarn", "Scaling: YaRN frequency ramp", ("scaling.yarn_correction_dim", "scaling.yarn_ramp")),
     ("scaling-attention-factor", "Scaling: attention factors (YaRN mscale, LongRoPE)", ("scaling.mscale",)),
     ("scaling-llama3", "Scaling: Llama 3", ("scaling.llama3",)),
     ("scaling-proportional", "Scaling: proportional RoPE (Gemma 4) against partial rotary", ("scaling.proportional",)),
     ("scaling-identity", "Scaling: factor 1", ("scaling.identity_at_factor_one",)),
+    ("xpos", "xPos: decaying rotations", ("xpos.",)),
+    ("attention-scale", "Attention scales: DeepSeek's softmax mscale, Llama 4's and Ministral 3's temperatures",
+     ("attention_scale.",)),
 )
 #: Intermediate forms longer than this (LaTeX characters) are skipped: they bury the point.
 MAX_SHOWN = 700

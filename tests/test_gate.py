@@ -22,10 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 INDEPENDENT = "tests/independent/complex_rope.py"
 
 
+#: The pages whose Python examples are run as written (the front page's minimal target, the kernel adapter).
+EXAMPLE_PAGES = ("README.md", "docs/running.md")
+
+
 def _readme_example(marker: str) -> str:
-    """The README's Python block that starts with ``# <marker>``, as a file's text."""
-    readme = (ROOT / "README.md").read_text()
-    return f"# {marker}" + readme.split(f"```python\n# {marker}", 1)[1].split("```", 1)[0]
+    """The documentation's Python block that starts with ``# <marker>``, as a file's text."""
+    for page in EXAMPLE_PAGES:
+        text = (ROOT / page).read_text()
+        if f"```python\n# {marker}" in text:
+            return f"# {marker}" + text.split(f"```python\n# {marker}", 1)[1].split("```", 1)[0]
+    raise AssertionError(f"no Python block starting with '# {marker}' in {EXAMPLE_PAGES}")
 
 
 #: --model: the reference and, for each model property, a zoo member whose bug it shows on some model's configuration
@@ -104,6 +111,15 @@ def start_in_background(config=None) -> None:
             # Ctrl-C must reach the run; started from the main thread at collection, before any other thread.
             _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT,
                                                preexec_fn=_default_sigint), folder)  # noqa: PLW1509
+
+
+def stop_in_background() -> None:
+    """End the runs no selected test waited for (conftest.py, at the end of the session): the "interrupted" one
+    sleeps until a Ctrl-C that only its own test sends."""
+    for run, _ in _STARTED.values():
+        if run.poll() is None:
+            run.kill()
+            run.wait()
 
 
 def run_gate(name: str) -> tuple[int, str, Path]:

@@ -83,6 +83,19 @@ class ArrayBackend:
         cos, sin = xp.cos(r_hi), xp.sin(r_hi)
         return cos - sin * r_lo, sin + cos * r_lo
 
+    def _pair_cos_sin(self, positions, theta_hi, theta_lo, config):
+        """cos/sin ``[seq, d/2]`` of each pair at the position of its row: M-RoPE picks row a(i) for pair i."""
+        if config is None or config["mrope_section"] is None:
+            return self._cos_sin(positions if len(positions.shape) == 1 else positions[0], theta_hi, theta_lo)
+        xp = self.xp
+        axes = rope_parameters.mrope_axes(config["mrope_section"], config["mrope_interleaved"], theta_hi.shape[0])
+        rows = [positions] * 3 if len(positions.shape) == 1 else [positions[a] for a in range(3)]
+        tables = [self._cos_sin(row, theta_hi, theta_lo) for row in rows]
+        pick = xp.asarray(axes, device=self.device)
+        cos = xp.where(pick == 0, tables[0][0], xp.where(pick == 1, tables[1][0], tables[2][0]))
+        sin = xp.where(pick == 0, tables[0][1], xp.where(pick == 1, tables[1][1], tables[2][1]))
+        return cos, sin
+
     def _round_once(self, values, dtype):
         """Float64 ``values`` rounded once to ``dtype``.
 
@@ -121,10 +134,11 @@ class ArrayBackend:
         return scaling_module.frequencies(self.xp, self.float_dtype, self.device, dim, base, config, seq_len)
 
     def rope_apply(self, x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
-        _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+        _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len,
+                                                                      multi_axis=True)
         xp = self.xp
         hi, lo, factor = scaling_module.angle_frequencies(xp, self.device, rd, base, config, seq_len)
-        cos, sin = self._cos_sin(positions, hi, lo)
+        cos, sin = self._pair_cos_sin(positions, hi, lo, config)
         work = xp.float64 if x.dtype == xp.float64 else xp.float32
         cos, sin = (xp.astype(self._round_once(v * factor, x.dtype), work, copy=False) for v in (cos, sin))
         if layout == "half":

@@ -50,10 +50,19 @@ SECTIONS = (
     ("scaling-llama3", "Scaling: Llama 3", ("scaling.llama3",)),
     ("scaling-proportional", "Scaling: proportional RoPE (Gemma 4) against partial rotary", ("scaling.proportional",)),
     ("scaling-identity", "Scaling: factor 1", ("scaling.identity_at_factor_one",)),
+    ("mrope", "Multi-axis RoPE (M-RoPE): Qwen2-VL's chunked and Qwen3-VL's interleaved maps", ("mrope.",)),
     ("xpos", "xPos: decaying rotations", ("xpos.",)),
     ("attention-scale", "Attention scales: DeepSeek's softmax mscale, Llama 4's and Ministral 3's temperatures",
      ("attention_scale.",)),
 )
+#: The figure of a section's scheme (``scripts/figures.py``), shown under its heading; paths relative to docs/.
+FIGURES = {
+    "rope": "figures/long_term_decay.png", "alibi": "figures/alibi_bias.png", "t5": "figures/t5_buckets.png",
+    "scaling-ntk": "figures/scalers.png", "scaling-dynamic-ntk": "figures/scalers.png",
+    "scaling-yarn": "figures/yarn_llama3_bands.png", "scaling-llama3": "figures/yarn_llama3_bands.png",
+    "scaling-proportional": "figures/scalers.png", "scaling-pi": "figures/scalers.png", "mrope": "figures/mrope_axes.png",
+    "xpos": "figures/xpos_decay.png", "attention-scale": "figures/attention_temperature.png",
+}
 #: Intermediate forms longer than this (LaTeX characters) are skipped: they bury the point.
 MAX_SHOWN = 700
 
@@ -373,6 +382,8 @@ def render() -> Rendering:
         derivations.sort(key=lambda d: (line.get(d.name, 0), d.name))
         module = owner.get(derivations[0].name)
         body += [f'<a id="{anchor}"></a>\n', f"## {title}\n"]
+        if anchor in FIGURES:
+            body.append(f"![{title}]({FIGURES[anchor]})\n")
         if module is not None:
             source = f"Source: `{Path(module.__file__).relative_to(ROOT).as_posix()}`."
             if module.__name__ not in introduced:

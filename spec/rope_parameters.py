@@ -30,6 +30,12 @@ rope_type                  keys (default)
                            seq_len > L0: θ' = θ·L0/seq_len (seed notes 004)
 =========================  =================================================================================
 
+Multi-axis RoPE (M-RoPE, Qwen2-VL … Qwen3-VL) adds two keys to *every* rope_type: ``mrope_section``
+``[s_t, s_h, s_w]`` (Σ = rotary_dim/2) assigns each frequency pair to one row of positions ``[3, seq]`` —
+chunked (``mrope_interleaved`` False, the default: the first s_t pairs follow t, the next s_h h, the rest
+w) or interleaved (True, Qwen3-VL: pair j follows h if j % 3 = 1 and j < 3·s_h, w if j % 3 = 2 and
+j < 3·s_w, t otherwise). :func:`mrope_axes` is the map.
+
 ``llama3`` with ``low_freq_factor == high_freq_factor`` (Llama-4-Scout ships 1.0 and 1.0) has no blend
 band: θ/s where λ > L0/low, θ elsewhere. Shipped configs' legacy spellings are accepted: ``"type"`` for
 ``"rope_type"`` (Hugging Face before 4.45) and ``"su"`` for ``"longrope"`` (Phi-3, April 2024).
@@ -71,6 +77,8 @@ ROPE_TYPES: dict[str, dict[str, object]] = {
 #: The suite's additions to Hugging Face's vocabulary: rope_types by name, keys as "rope_type.key". A target
 #: is checked on an extension only when its ``EXTENSIONS`` declares it (an undeclared one is "not provided").
 EXTENSIONS = ("ntk", "seed_scale", "seed_power", "seed_polynomial", "reverse_extrapolation", "yarn.ramp")
+#: Keys every rope_type accepts: the axis assignment of multi-axis RoPE (M-RoPE), independent of the frequencies.
+AXIS_KEYS = {"mrope_section": None, "mrope_interleaved": False}
 #: Legacy rope_type names found in shipped configs → their current name.
 LEGACY_ROPE_TYPES = {"su": "longrope"}
 
@@ -83,6 +91,17 @@ def optional_keys(rope_type: str) -> tuple[str, ...]:
 def extension_keys(rope_type: str) -> tuple[str, ...]:
     """The keys of ``rope_type`` that are this suite's additions."""
     return tuple(name.split(".", 1)[1] for name in EXTENSIONS if name.startswith(f"{rope_type}."))
+
+
+def mrope_axes(section, interleaved: bool, pairs: int) -> tuple[int, ...]:
+    """The position row (0 = t, 1 = h, 2 = w) each of ``pairs`` frequency pairs follows (module docstring).
+
+    Interleaved counts equal ``section`` only when 3·max(s_h, s_w) ≤ pairs (``proofs.mrope.interleaved_counts``).
+    """
+    s_t, s_h, s_w = section
+    if not interleaved:
+        return (0,) * s_t + (1,) * s_h + (2,) * (pairs - s_t - s_h)
+    return tuple(1 if j % 3 == 1 and j < 3 * s_h else 2 if j % 3 == 2 and j < 3 * s_w else 0 for j in range(pairs))
 
 
 def proportional_pairs(partial_rotary_factor: float, dim: int) -> int:
@@ -165,7 +184,7 @@ def normalise(scaling, rotary_dim: int, seq_len):
     if rope_type == "dynamic" and scaling.get("alpha") is not None:  # HunYuan's checkpoints: fixed alpha
         rope_type = "ntk_alpha"
     schema = ROPE_TYPES[rope_type]
-    unknown = sorted(set(scaling) - set(schema) - {"rope_type", "type"})
+    unknown = sorted(set(scaling) - set(schema) - set(AXIS_KEYS) - {"rope_type", "type"})
     if unknown:
         raise ValueError(f"scaling[{unknown[0]!r}] is not a key of rope_type {rope_type!r}; allowed: {sorted(schema)}")
     config = {"rope_type": rope_type}
@@ -176,6 +195,7 @@ def normalise(scaling, rotary_dim: int, seq_len):
             config[key] = default
         else:
             config[key] = _check(key, scaling[key], rotary_dim // 2)
+    config.update(_axis_keys(scaling, rotary_dim // 2))
     if rope_type == "yarn" and not config["beta_fast"] > config["beta_slow"]:
         raise ValueError(f"scaling['beta_fast'] must be > scaling['beta_slow'] = {config['beta_slow']}, got {config['beta_fast']}")
     if rope_type == "ntk_alpha" and config["factor"] != 1:
@@ -188,6 +208,22 @@ def normalise(scaling, rotary_dim: int, seq_len):
     if rope_type in NEEDS_FOUR_DIMS and rotary_dim < 4:
         raise ValueError(f"rotary_dim must be >= 4 for rope_type {rope_type!r} (the base exponent is d/(d−2)), got {rotary_dim}")
     return config
+
+
+def _axis_keys(scaling: dict, pairs: int) -> dict:
+    """``mrope_section`` (None, or three integers ≥ 0 summing to ``pairs``) and ``mrope_interleaved`` (a bool)."""
+    section, interleaved = scaling.get("mrope_section"), scaling.get("mrope_interleaved", False)
+    if not isinstance(interleaved, bool):
+        raise TypeError(f"scaling['mrope_interleaved'] must be a bool, got {interleaved!r}")
+    if section is None:
+        return {"mrope_section": None, "mrope_interleaved": interleaved}
+    if isinstance(section, (str, bytes)) or not hasattr(section, "__len__") or len(section) != 3 or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in section):
+        raise TypeError(f"scaling['mrope_section'] must be three integers >= 0 [s_t, s_h, s_w], got {section!r}")
+    if sum(section) != pairs:
+        raise ValueError(f"scaling['mrope_section'] must sum to rotary_dim // 2 = {pairs}, got {list(section)} "
+                         f"(sum {sum(section)})")
+    return {"mrope_section": tuple(int(v) for v in section), "mrope_interleaved": interleaved}
 
 
 #: Keys of Hugging Face's v5 ``rope_parameters`` that are not scaling keys: the protocol passes them as

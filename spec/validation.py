@@ -67,7 +67,9 @@ def rotary_dim(value, head_dim: int) -> int:
 
 
 def _unscaled_only(config) -> None:
-    """For implementations of plain RoPE: a (valid) scaler is a feature they do not offer."""
+    """For implementations of plain RoPE: a (valid) scaler or multi-axis RoPE is a feature they do not offer."""
+    if config is not None and config.get("mrope_section") is not None:
+        raise NotImplementedError("multi-axis RoPE (scaling['mrope_section']) is not implemented")
     if config is not None:
         raise NotImplementedError(f"scaling rope_type={config['rope_type']!r} is not implemented")
 
@@ -123,20 +125,29 @@ def rope_frequencies_args(rotary_dim_, base_, scaling_, seq_len):
     return dim, b
 
 
-def scaled_rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):
-    """Returns (head_dim, rotary_dim, base, scaling config or None); x ``[..., seq, head_dim]``, positions ``[seq]``."""
+def scaled_rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len, *, multi_axis=False):
+    """Returns (head_dim, rotary_dim, base, scaling config or None); x ``[..., seq, head_dim]``, positions ``[seq]``,
+    or ``[3, seq]`` (rows t, h, w) with a ``scaling['mrope_section']``. A valid multi-axis case raises
+    ``NotImplementedError`` ("not provided") unless the caller implements it (``multi_axis=True``)."""
     float_array("x", x, min_ndim=2)
-    integer_array("positions", positions, ndim=1)
+    integer_array("positions", positions)
+    if len(positions.shape) not in (1, 2) or (len(positions.shape) == 2 and positions.shape[0] != 3):
+        raise ValueError(f"positions must be [seq] or [3, seq] (rows t, h, w), got shape {tuple(positions.shape)}")
     head_dim = even_dim("x.shape[-1] (head_dim)", x.shape[-1])
-    if positions.shape[0] != x.shape[-2]:
+    if positions.shape[-1] != x.shape[-2]:
         raise ValueError(
             f"positions must have length x.shape[-2] = {x.shape[-2]} (one position per sequence element), "
-            f"got {positions.shape[0]}"
+            f"got {positions.shape[-1]}"
         )
     rd = rotary_dim(rotary_dim_, head_dim)
     b = base(base_)
     layout(layout_, HALF_LAYOUTS)
-    return head_dim, rd, b, rope_parameters.normalise(scaling_, rd, seq_len)
+    config = rope_parameters.normalise(scaling_, rd, seq_len)
+    if len(positions.shape) == 2 and (config is None or config["mrope_section"] is None):
+        raise ValueError("positions of shape [3, seq] need scaling['mrope_section'] (which pairs follow which row)")
+    if not multi_axis and config is not None and config["mrope_section"] is not None:
+        raise NotImplementedError("multi-axis RoPE (scaling['mrope_section']) is not implemented")
+    return head_dim, rd, b, config
 
 
 def rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):

@@ -692,6 +692,9 @@ def diagnose_rope_apply(target, dtype: str, arguments: dict) -> Diagnosis:
     x = probe_vectors(len(positions), int(np.shape(arguments["x"])[-1]), dtype)
     keywords = {k: arguments[k] for k in ("base", "layout", "rotary_dim", "scaling", "seq_len") if k in arguments}
     asked = {"base": 10000.0, "layout": "half", "rotary_dim": None, "scaling": None, "seq_len": None, **keywords}  # protocol defaults
+    if isinstance(asked["scaling"], dict) and asked["scaling"].get("mrope_section") is not None:
+        return _unexplained("multi-axis RoPE is not diagnosed (the hypotheses are single-axis); the M-RoPE map "
+                            "property names which row each pair follows")
     try:
         head_dim, rd, base, _ = validation.scaled_rope_apply_args(x, positions, *asked.values())
         cfg = _configuration(rd, base, asked["scaling"], asked["seq_len"])

@@ -1,7 +1,8 @@
 """An independent, correct target: every op written differently from ``impl/reference.py``.
 
 It exists to show that the gate judges behaviour, not one implementation's arithmetic: RoPE as
-Meta's Llama writes it (pairs as complex numbers times e^{i·m·θ}), frequencies through exp/log,
+Meta's Llama writes it (pairs as complex numbers times e^{i·m·θ}; multi-axis positions picked per pair as
+Hugging Face's Qwen2-VL and Qwen3-VL modules do), frequencies through exp/log,
 xPos as the paper writes it (ζ^(±m/B)·e^{i·m·θ}), attention scales query by query in Python floats,
 ALiBi the Bloom way (key-only bias m·j, slopes from the ofirpress reference code), T5 buckets as
 Hugging Face writes them (float32 log). Arguments are validated through ``spec.validation`` exactly
@@ -53,11 +54,30 @@ def _from_complex(z, layout):
     return np.concatenate([z.real, z.imag], axis=-1)
 
 
+def _pair_positions(positions, config, pairs):
+    """``[seq, pairs]``: each pair's position — Hugging Face's way for M-RoPE: Qwen2-VL splits the pairs into the
+    sections' consecutive chunks, row k for chunk k; Qwen3-VL starts from row t and overwrites every third pair
+    from 1 (below 3·s_h) with row h and from 2 (below 3·s_w) with row w."""
+    rows = np.broadcast_to(positions, (3, positions.shape[-1])) if config and config["mrope_section"] else positions[None]
+    if not (config and config["mrope_section"]):
+        return np.repeat(rows[0][:, None], pairs, 1)
+    s_t, s_h, s_w = config["mrope_section"]
+    if not config["mrope_interleaved"]:
+        return np.concatenate([np.repeat(rows[k][:, None], n, 1) for k, n in enumerate((s_t, s_h, s_w))], axis=1)
+    out = np.repeat(rows[0][:, None], pairs, 1)
+    out[:, 1 : 3 * s_h : 3] = rows[1][:, None]
+    out[:, 2 : 3 * s_w : 3] = rows[2][:, None]
+    return out
+
+
 def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
-    _, rd, base = validation.rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+    _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len,
+                                                            multi_axis=True)
+    if config is not None and config["rope_type"] != "default":
+        raise NotImplementedError(f"scaling rope_type={config['rope_type']!r}: plain RoPE only")
     real = np.float64 if x.dtype == np.float64 else np.float32
     theta = _frequencies(rd, base).astype(real)
-    rotor = np.exp(1j * np.outer(positions.astype(real), theta))  # complex64 for float32 angles
+    rotor = np.exp(1j * _pair_positions(positions, config, rd // 2).astype(real) * theta)  # complex64 for float32 angles
     z = _as_complex(x[..., :rd].astype(real), layout) * rotor
     return np.concatenate([_from_complex(z, layout).astype(x.dtype), x[..., rd:]], axis=-1)
 

@@ -35,6 +35,8 @@ def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
 
 
 def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+    if (scaling or {}).get("mrope_section") is not None:
+        raise NotImplementedError("multi-axis RoPE runs in Qwen2-VL's modules, not in Llama's")
     rotary_dim = rotary_dim or x.shape[-1]
     inv_freq, attention_factor = rope_frequencies(rotary_dim, base=base, scaling=scaling, seq_len=seq_len)
     angles = positions.to(torch.float32)[:, None] * inv_freq.to(torch.float32)[None, :]

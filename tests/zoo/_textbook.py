@@ -57,6 +57,25 @@ def table(first, second, layout):
     return np.stack([first, second], axis=-1).reshape(len(first), 2 * first.shape[-1])
 
 
+# --- multi-axis RoPE ------------------------------------------------------------------------------
+
+def mrope_rows(positions):
+    """Positions as the three rows (t, h, w): ``[seq]`` positions repeated."""
+    return np.broadcast_to(positions, (3, positions.shape[-1]))
+
+
+def mrope_pair_positions(rows, axes):
+    """``[seq, pairs]``: pair i at the position of row ``axes[i]``."""
+    return np.asarray(rows)[np.asarray(axes), :].T
+
+
+def rotate_by_pair_positions(x, pair_positions, base, layout, rotary_dim):
+    """RoPE with each pair at its own position (angles in ``angle_dtype(x)``)."""
+    theta = inv_freq(rotary_dim, base, angle_dtype(x))
+    angles_ = pair_positions.astype(theta.dtype) * theta[None, :]
+    return rotate(x, *cos_sin(angles_, x.dtype), layout, rotary_dim)
+
+
 # --- xPos ----------------------------------------------------------------------------------------
 
 def xpos_zeta(head_dim):

@@ -8,5 +8,7 @@ PLANTED = None  # no numeric hypothesis of tests/diagnosis/rope.py describes thi
 
 
 def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+    if scaling is not None:
+        raise NotImplementedError("plain RoPE only")  # its bug is the missing checks, not a scaler or M-RoPE
     rd = (x.shape[-1] if rotary_dim is None else rotary_dim) // 2 * 2
     return textbook.rotate(x, *textbook.rope_cos_sin(x, positions, base, rd), layout, rd)

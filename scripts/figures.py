@@ -43,7 +43,16 @@ from matplotlib.figure import Figure
 
 from proofs import rope as rope_proofs
 from proofs import xpos as xpos_proofs
-from spec import alibi, attention_scale, models, phases, rope_parameters, t5, validation, xpos
+from spec import (
+    alibi,
+    attention_scale,
+    models,
+    phases,
+    rope_parameters,
+    t5,
+    validation,
+    xpos,
+)
 from spec.scaling import correction_dim, frequency_model
 
 OUTPUT = ROOT / "docs" / "figures"

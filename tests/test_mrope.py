@@ -22,7 +22,7 @@ from proofs import rope as rope_proofs
 from spec import error_model, rope
 from spec.layouts import pair_indices, split_pairs
 from spec.phases import reduce_phases
-from spec.rope_parameters import mrope_axes, normalise
+from spec.rope_parameters import mrope_axes
 from spec.scaling import frequency_model
 from tests.checks import assert_true, assert_within, call, conformance
 from tests.strategies import bases, exactly_in

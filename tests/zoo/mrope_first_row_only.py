@@ -4,7 +4,6 @@ their frame's position only (the h and w rows ignored).
 Caught by the M-RoPE value, relative and axis-map properties."""
 
 from spec import validation
-from spec.rope_parameters import mrope_axes
 from tests.zoo import _textbook as textbook
 
 PLANTED = None

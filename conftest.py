@@ -178,6 +178,11 @@ def pytest_collection_modifyitems(config, items):
         else:
             continue
         item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
+    if config.getoption("--verdicts-only"):
+        settled = [item for item in items if hasattr(item, "conformance_settled")]
+        if settled:
+            config.hook.pytest_deselected(items=settled)
+            items[:] = [item for item in items if not hasattr(item, "conformance_settled")]
     # A test module with slow work of its own (the zoo's gate runs) starts it now, to overlap the rest —
     # but not in pytest-xdist workers (each collects everything; only one runs the module) nor for --collect-only.
     if hasattr(config, "workerinput") or config.option.collectonly:

@@ -62,6 +62,12 @@ def pytest_addoption(parser):
         help="as --model, for a Hugging Face config.json (its model_type decides the layout); repeatable",
     )
     group.addoption(
+        "--verdicts-only",
+        action="store_true",
+        help="leave out (deselect) what is settled as unavailable or not provided at collection instead of reporting "
+        "it: for runs where only pass/fail matter, such as the suite's own kill matrix",
+    )
+    group.addoption(
         "--conformance-report",
         metavar="PATH",
         help="write a JSON record per (target, op, property, dtype) to PATH",

@@ -22,6 +22,39 @@ converts:
                                    ``llama4.apply_rotary_emb`` (complex multiply in float32)
   ==================  ===========  =====================================================================
 
+  Multi-axis RoPE (``scaling['mrope_section']``; positions ``[3, seq]`` or ``[seq]``), by axis map,
+  layout and rotary width, for rope_types ``default``, ``llama3`` and ``yarn`` (each module builds a
+  non-default rope_type's ``inv_freq`` with ``ROPE_INIT_FUNCTIONS``, as Qwen2.5-VL's shipped YaRN recipes
+  run):
+
+  ===========  ===========  =======  ==================================================================
+  axis map     layout       rotary   module (rotary embedding → rotation)
+  ===========  ===========  =======  ==================================================================
+  chunked      half         full     Qwen2-VL: ``Qwen2VLRotaryEmbedding`` (``recomposition_frequencies``:
+                                     ``split(mrope_section)``, chunk i from row i % 3) →
+                                     ``qwen2_vl.apply_rotary_pos_emb`` (rotate_half, whole head)
+  chunked      half         partial  GLM-4.5V: ``Glm4vMoeTextRotaryEmbedding`` (the same chunks) →
+                                     ``glm4v_moe.apply_rotary_pos_emb`` (rotate_half on the first
+                                     ``cos.shape[-1]`` lanes, the rest passed through)
+  interleaved  half         full     Qwen3-VL: ``Qwen3VLTextRotaryEmbedding`` (h at j % 3 = 1, j < 3·s_h; w
+                                     at j % 3 = 2, j < 3·s_w; t elsewhere) → ``qwen3_vl.apply_rotary_pos_emb``
+  interleaved  half         partial  Qwen3.5: ``Qwen3_5TextRotaryEmbedding`` (Qwen3-VL's map) →
+                                     ``qwen3_5.apply_rotary_pos_emb`` (partial, as GLM-4.5V's)
+  chunked      interleaved  any      GLM-4V: ``Glm4vTextRotaryEmbedding`` (the chunks, cos/sin
+                                     ``repeat_interleave(2)``) → ``glm4v.apply_rotary_pos_emb``
+                                     (``rotate_half_llm``: GPT-J pairs (2i, 2i+1), partial as above)
+  ===========  ===========  =======  ==================================================================
+
+  The interleaved axis map with interleaved lanes is not provided: no transformers model ships it
+  (Qwen3-VL's map rotates half everywhere; Ernie 4.5 VL's GPT-J lanes follow its own map, h and w
+  alternating over the first s_t + s_h pairs, t last, which is neither of the protocol's). Nor are
+  M-RoPE with ``proportional`` or ``ntk_alpha`` (no model combines them). None of these modules reads
+  ``mrope_interleaved``: the map is the model's (Qwen2-VL, GLM chunked; Qwen3-VL, Qwen3.5 interleaved),
+  so the adapter picks the model by it. Qwen2.5-VL's text rotary module
+  (``Qwen2_5_VLRotaryEmbedding``) and ``apply_rotary_pos_emb`` are Qwen2-VL's code verbatim (checked
+  in transformers 5.24, names aside), so Qwen2-VL's module stands for both. The plain cases above never
+  see an ``mrope_section``: M-RoPE is dispatched before them.
+
   Every other combination is not provided: the models above are the only ones shipping these
   variants (Gemma 4 and HunYuan rotate half, Llama 4 is complex-interleaved only), and the other
   rope_types of Hugging Face's vocabulary run in the generic modules (the ``transformers`` target).
@@ -29,7 +62,9 @@ converts:
   module computes at construction (its own init function for the rope_type: HunYuan's
   ``compute_ntk_alpha_rope_parameters``, Llama 4's ``compute_default_rope_parameters`` for plain,
   ``ROPE_INIT_FUNCTIONS`` for the rest), with the protocol's ``rotary_dim`` as the model's
-  rotary head width (``global_head_dim``, ``head_dim``, ``qk_rope_head_dim``).
+  rotary head width (``global_head_dim``, ``head_dim``, ``qk_rope_head_dim``); with an
+  ``mrope_section``, Qwen2-VL's (chunked) or Qwen3-VL's (interleaved) module's, whose head is the
+  rotary width.
 
   Conventions converted:
 
@@ -41,9 +76,23 @@ converts:
     itself rewrites to ``"ntk_alpha"``. DeepSeek's yarn reads its attention factor from
     ``ROPE_INIT_FUNCTIONS["yarn"]``, which honours ``attention_factor`` and otherwise takes
     mscale(s, mscale)/mscale(s, mscale_all_dim).
-  - ``seq_len`` is ignored: every rope_type here is static. The rotary ``forward`` is called without
-    its ``dynamic_rope_update`` decorator (which only acts for dynamic/longrope types anyway), so the
-    frequencies are the ones built at construction.
+  - M-RoPE: ``mrope_section`` goes into ``rope_parameters`` as the list the checkpoints ship;
+    ``mrope_interleaved`` is dropped for Qwen2-VL and the GLMs (their configs do not know the key) and
+    written ``True`` for Qwen3-VL and Qwen3.5 (as their checkpoints ship it; the modules ignore it).
+    Positions ``[3, seq]`` become ``position_ids`` ``(3, 1, seq)`` (rows t, h, w over a batch of one).
+    Positions ``[seq]`` become three equal rows ``(3, 1, seq)``: what the text models hand their rotary
+    module for a 2-D ``position_ids`` (``position_ids[None].expand(3, batch, -1)`` in
+    ``Qwen2VLTextModel.forward`` and the others; Qwen3.5 expands to 4 rows, the first its text positions,
+    and rotates by the other three); the rotary ``forward``'s own ``expand(3, -1, -1)``
+    would broadcast a ``(1, seq)`` input to the same rows, so both are the same values — the three rows
+    are the model's path. Partial rotary (``rotary_dim < head_dim``; GLM-4V, GLM-4.5V, Qwen3.5) is the
+    model's ``partial_rotary_factor`` p, whose rotary width is ``int(head_dim * p)``: p = rotary_dim /
+    head_dim, stepped up to the next float where that product truncates below rotary_dim (e.g. 30/44·44
+    = 29.999…; the shipped factors 0.5 and 0.25 are exact). The rotated lanes are the first
+    ``rotary_dim``, the protocol's.
+  - ``seq_len`` is ignored: every rope_type here (M-RoPE's included) is static. The rotary ``forward``
+    is called without its ``dynamic_rope_update`` decorator (which only acts for dynamic/longrope types
+    anyway), so the frequencies are the ones built at construction.
   - x ``[..., seq, head_dim]`` is viewed as the models' ``[batch, seq, head_dim]`` (``cos``/``sin``
     unsqueezed at dim 0) and, for Llama 4, as ``[1, seq, batch, head_dim]`` (its ``[batch, seq,
     heads, head_dim]``, made contiguous as its ``q_proj`` output is: ``apply_rotary_emb``'s
@@ -55,7 +104,8 @@ converts:
     *last* (``q_pass, q_rot = split(q, [qk_nope_head_dim, qk_rope_head_dim])``, then
     ``cat(q_pass, q_rot)``); the adapter rotates the protocol's first ``rotary_dim`` lanes as
     ``q_rot`` and passes the rest through. Gemma 4's, HunYuan's and Llama 4's rotations multiply
-    the whole head by cos/sin of its full width: not provided.
+    the whole head by cos/sin of its full width: not provided. With M-RoPE, see the table above
+    (Qwen2-VL and Qwen3-VL rotate the whole head, so partial rotary runs in GLM-4.5V or Qwen3.5).
 
 * ``attention_scale``: the factor the model multiplies q·kᵀ by, as the product of what the
   library computes —
@@ -98,16 +148,26 @@ transformers = require("transformers")
 from transformers import (
     DeepseekV3Config,
     Gemma4TextConfig,
+    Glm4vMoeTextConfig,
+    Glm4vTextConfig,
     HunYuanDenseV1Config,
     Llama4TextConfig,
+    Qwen2VLTextConfig,
+    Qwen3_5TextConfig,
+    Qwen3VLTextConfig,
 )
 from transformers.modeling_utils import AttentionInterface
 from transformers.models.deepseek_v3 import modeling_deepseek_v3 as deepseek_v3
 from transformers.models.gemma4 import modeling_gemma4 as gemma4
+from transformers.models.glm4v import modeling_glm4v as glm4v
+from transformers.models.glm4v_moe import modeling_glm4v_moe as glm4v_moe
 from transformers.models.hunyuan_v1_dense import modeling_hunyuan_v1_dense as hunyuan
 from transformers.models.llama4 import modeling_llama4 as llama4
 from transformers.models.ministral3 import modeling_ministral3 as ministral3
 from transformers.models.mistral4 import modeling_mistral4 as mistral4
+from transformers.models.qwen2_vl import modeling_qwen2_vl as qwen2_vl
+from transformers.models.qwen3_5 import modeling_qwen3_5 as qwen3_5
+from transformers.models.qwen3_vl import modeling_qwen3_vl as qwen3_vl
 
 ARRAY_API = "torch"
 DEVICE = "cpu"
@@ -138,6 +198,18 @@ _FORWARD = {
     "llama4": _unwrapped(llama4.Llama4TextRotaryEmbedding),
 }
 
+#: M-RoPE: model → (module, text config class, rotary class, whether the config takes ``head_dim``).
+_MROPE_MODELS = {
+    "qwen2_vl": (qwen2_vl, Qwen2VLTextConfig, qwen2_vl.Qwen2VLRotaryEmbedding, False),
+    "glm4v_moe": (glm4v_moe, Glm4vMoeTextConfig, glm4v_moe.Glm4vMoeTextRotaryEmbedding, False),
+    "qwen3_vl": (qwen3_vl, Qwen3VLTextConfig, qwen3_vl.Qwen3VLTextRotaryEmbedding, True),
+    "qwen3_5": (qwen3_5, Qwen3_5TextConfig, qwen3_5.Qwen3_5TextRotaryEmbedding, True),
+    "glm4v": (glm4v, Glm4vTextConfig, glm4v.Glm4vTextRotaryEmbedding, False),
+}
+_MROPE_FORWARD = {model: _unwrapped(entry[2]) for model, entry in _MROPE_MODELS.items()}
+#: The rope_types the M-RoPE modules build (through ROPE_INIT_FUNCTIONS) that this target declares.
+_MROPE_TYPES = ("default", "llama3", "yarn")
+
 
 def _not_here(rope_type: str) -> NotImplementedError:
     where = _ELSEWHERE.get(rope_type, "no transformers model (an extension of this suite's vocabulary)")
@@ -152,6 +224,8 @@ def _rope_parameters(config: dict | None, base: float) -> dict:
     if params.pop("ramp", "index") != "index":
         raise NotImplementedError("transformers' YaRN ramp is the index ramp ('ramp': 'index')")
     params.pop("llama_4_scaling_beta", None)  # a query temperature (attention_scale), not a RoPE key
+    params.pop("mrope_section", None)  # the axis keys: only the M-RoPE models take them (_mrope_rotary)
+    params.pop("mrope_interleaved", None)
     return {**params, "rope_theta": base}
 
 
@@ -190,6 +264,11 @@ def _rotary(rotary_dim: int, head_dim: int, base: float, frozen, interleave: boo
 
 def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
     dim, base, config = validation.scaled_rope_frequencies_args(rotary_dim, base, scaling, seq_len)
+    if _is_mrope(config):  # the M-RoPE model's own inv_freq (the axis map does not change the frequencies)
+        model = "qwen3_vl" if config["mrope_interleaved"] else "qwen2_vl"
+        _check_mrope_type(config["rope_type"], model)
+        module = _mrope_rotary(model, dim, dim, base, _freeze(config))
+        return module.inv_freq.clone(), float(module.attention_scaling)
     model, module, _ = _rotary(dim, dim, base, _freeze(config), False)
     if model == "gemma4":
         inv_freq = getattr(module, f"{_GEMMA4_LAYER}_inv_freq")
@@ -200,7 +279,12 @@ def rope_frequencies(rotary_dim, *, base=10000.0, scaling=None, seq_len=None):
 
 
 def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
-    head_dim, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len)
+    head_dim, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len,
+                                                                   multi_axis=True)
+    if _is_mrope(config):
+        return _mrope_apply(x, positions, head_dim, rd, base, layout, config)
+    if positions.ndim != 1:  # validation admits [3, seq] only with an mrope_section; never into a 1-D branch
+        raise NotImplementedError("multi-axis RoPE positions [3, seq] need scaling['mrope_section']")
     rope_type = "default" if config is None else config["rope_type"]
     if rope_type not in ROPE_TYPES:
         raise _not_here(rope_type)
@@ -240,6 +324,90 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
             # [evens | odds] back to lanes (2i, 2i + 1)
             rotated = rotated.unflatten(-1, (2, rd // 2)).transpose(-1, -2).flatten(-2)
         return torch.cat([rotated, x_pass], dim=-1).reshape(x.shape)
+
+
+# --- multi-axis RoPE (M-RoPE) --------------------------------------------------------------------
+
+
+def _is_mrope(config) -> bool:
+    return config is not None and config.get("mrope_section") is not None
+
+
+def _mrope_model(interleaved: bool, layout: str, partial: bool) -> str:
+    """The model shipping this axis map, lane layout and rotary width (module docstring's table)."""
+    if layout == "interleaved":
+        if interleaved:
+            raise NotImplementedError(
+                "multi-axis RoPE with the interleaved axis map and interleaved lanes: no transformers model ships it "
+                "(Qwen3-VL / Qwen3.5 rotate half; GLM-4V's GPT-J lanes are chunked; Ernie 4.5 VL's map is its own)")
+        return "glm4v"
+    if interleaved:
+        return "qwen3_5" if partial else "qwen3_vl"
+    return "glm4v_moe" if partial else "qwen2_vl"
+
+
+def _check_mrope_type(rope_type: str, model: str) -> None:
+    if rope_type not in _MROPE_TYPES:
+        raise NotImplementedError(
+            f"multi-axis RoPE with rope_type {rope_type!r}: {model}'s rotary module builds rope_types through "
+            f"ROPE_INIT_FUNCTIONS, of which this target declares {list(_MROPE_TYPES)} with an mrope_section "
+            f"(no model ships M-RoPE with {rope_type!r})" if rope_type in ROPE_TYPES else
+            f"multi-axis RoPE with rope_type {rope_type!r}: not declared by this target (ROPE_TYPES)")
+
+
+def _partial_rotary_factor(rotary_dim: int, head_dim: int) -> float:
+    """The smallest float p from rotary_dim / head_dim up whose ``int(head_dim * p)`` (HF's width) is rotary_dim."""
+    factor = rotary_dim / head_dim
+    while int(head_dim * factor) < rotary_dim:
+        factor = math.nextafter(factor, math.inf)
+    if int(head_dim * factor) != rotary_dim:
+        raise AssertionError(f"no partial_rotary_factor gives int({head_dim} * p) = {rotary_dim}")
+    return factor
+
+
+@lru_cache(maxsize=256)
+def _mrope_rotary(model: str, rotary_dim: int, head_dim: int, base: float, frozen):
+    """The M-RoPE model's text rotary module for a validated configuration with an ``mrope_section``."""
+    config = dict(frozen)
+    _, config_class, rotary_class, takes_head_dim = _MROPE_MODELS[model]
+    params = _rope_parameters(config, base)
+    params["mrope_section"] = list(config["mrope_section"])
+    if model in ("qwen3_vl", "qwen3_5"):
+        params["mrope_interleaved"] = True  # as their checkpoints ship it (the modules always interleave)
+    if rotary_dim != head_dim:
+        params["partial_rotary_factor"] = _partial_rotary_factor(rotary_dim, head_dim)
+    kwargs = {"num_hidden_layers": 1, "hidden_size": head_dim, "num_attention_heads": 1, "num_key_value_heads": 1,
+              "rope_parameters": params}
+    if takes_head_dim:
+        kwargs["head_dim"] = head_dim
+    if model == "qwen3_5":
+        kwargs["layer_types"] = ["full_attention"]  # the layers that rotate (the others are linear attention)
+    if "original_max_position_embeddings" in params:
+        length = params["original_max_position_embeddings"]
+        kwargs["max_position_embeddings"] = max(length, math.ceil(length * params.get("factor", 1.0)))
+    module = rotary_class(config_class(**kwargs))
+    if module.inv_freq.shape[0] != rotary_dim // 2:
+        raise AssertionError(f"{model}'s inv_freq has {module.inv_freq.shape[0]} pairs, expected {rotary_dim // 2}")
+    return module
+
+
+def _mrope_apply(x, positions, head_dim: int, rd: int, base: float, layout: str, config: dict):
+    model = _mrope_model(config["mrope_interleaved"], layout, rd != head_dim)
+    _check_mrope_type(config["rope_type"], model)
+    library = _MROPE_MODELS[model][0]
+    module = _mrope_rotary(model, rd, head_dim, base, _freeze(config))
+    seq = x.shape[-2]
+    rows = positions.to(torch.int64)
+    if rows.ndim == 1:  # t = h = w, as the text models expand a 2-D position_ids
+        rows = rows[None].expand(3, seq)
+    position_ids = rows[:, None, :]  # (3, batch 1, seq)
+    x3 = x.reshape(-1, seq, head_dim)
+    with torch.no_grad():
+        cos, sin = _MROPE_FORWARD[model](module, x, position_ids)  # [1, seq, rotary width]
+        if cos.shape[-1] != rd:
+            raise AssertionError(f"{model}'s cos has width {cos.shape[-1]}, expected {rd}")
+        rotated, _ = library.apply_rotary_pos_emb(x3, x3, cos[0], sin[0], unsqueeze_dim=0)
+    return rotated.reshape(x.shape)
 
 
 # --- attention_scale ----------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_temperature_steps_at_derived_positions(target, rule, data, head_dim, st
     kwargs, period, shift = data.draw(configurations(rule), label="configuration")
     at = int(proofs.step_position()(step, period, shift))
     assume(at + 2 <= LARGEST)
-    positions = np.arange(at - 2, at + 3, dtype=np.int64)
+    positions = np.arange(max(at - 2, 0), at + 3, dtype=np.int64)  # positions are ≥ 0 (F = 1 puts a step at 0)
     observed, dtype = observe(target, positions, head_dim, kwargs)
     if rule == "llama4":
         slope = kwargs["temperature"]["attn_scale"]

@@ -18,6 +18,7 @@ from hypothesis import settings
 
 from spec import protocol
 from spec.targets import DEFAULT_TARGETS, load_target, split_target_option
+from tests import background
 
 ROOT = Path(__file__).resolve().parent.parent
 INDEPENDENT = "tests/independent/complex_rope.py"
@@ -108,8 +109,8 @@ def start_in_background(config=None) -> None:
                    *(arg.format(folder=folder) for arg in args)]
         with open(folder / "output.log", "w") as log:
             # Ctrl-C must reach the run; started from the main thread at collection, before any other thread.
-            _STARTED[name] = (subprocess.Popen(command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT,
-                                               preexec_fn=_default_sigint), folder)  # noqa: PLW1509
+            _STARTED[name] = (background.start(command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT,
+                                               preexec=_default_sigint), folder)
 
 
 def stop_in_background() -> None:

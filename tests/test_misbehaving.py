@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import background
+
 ROOT = Path(__file__).resolve().parent.parent
 OP_TIMEOUT = 2
 
@@ -62,7 +64,7 @@ def start_in_background(config=None) -> None:
                "--conformance-report", str(report), "-k", "oracle or golden",
                "tests/test_rope.py", "tests/test_sinusoidal.py", "tests/test_alibi.py", "tests/test_t5.py"]
     with open(report.with_suffix(".log"), "w") as log:
-        _RUN.append((subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), report))
+        _RUN.append((background.start(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), report))
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import background
+
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 BUGGY = ".venv/bin/pytest 'tests/test_rope.py::test_rope_preserves_norm[my_rope-float64-half]' --target docs/tutorial/my_rope.py"
@@ -24,7 +26,7 @@ def _start(command: str) -> subprocess.Popen:
     # A clean pytest environment; bytecode caching on, so the two runs share compiled modules.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
     arguments = shlex.split(command)[1:]
-    return subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments], cwd=ROOT, env=env,
+    return background.start([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

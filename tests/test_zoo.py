@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from spec.targets import load_target
+from tests import background
 
 TESTS = Path(__file__).resolve().parent
 # Files starting with "_" are shared helpers (tests/zoo/_textbook.py), not zoo members.
@@ -39,7 +40,7 @@ def _gate(targets: list[str], paths: list[str], report: Path, dtype: str = "floa
                "--hypothesis-profile=kill-matrix", "--dtype", dtype, "--target", ",".join(targets),
                "--conformance-report", str(report), *options, *paths]
     with open(report.with_suffix(".log"), "w") as log:
-        return subprocess.Popen(command, cwd=TESTS.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+        return background.start(command, cwd=TESTS.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 _RUNS: list[tuple[subprocess.Popen, Path]] = []

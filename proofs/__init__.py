@@ -4,7 +4,7 @@ Each scheme's module (``sinusoidal``, ``rope``, ``alibi``, ``t5``, ``learned_abs
 ``layouts`` shared by RoPE and sinusoidal) defines :class:`Derivation` objects — a statement and a
 residual that must simplify to zero — and *exports* the executable form of what it proved
 (lambdified from the same SymPy expressions), which the tests in ``tests/`` evaluate. So a property
-is never a formula typed twice: if the mathematics were wrong, ``tests/test_proofs.py`` would fail.
+is never a formula typed twice: if the mathematics were wrong, ``tests/meta/test_proofs.py`` would fail.
 ``python -m proofs`` renders every derivation step by step (``docs/proofs.md``).
 """
 

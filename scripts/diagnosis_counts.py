@@ -2,7 +2,7 @@
 
     python scripts/diagnosis_counts.py
 
-Runs the zoo meta-test's gate runs (``tests/test_zoo.py``: kill-matrix profile, float64) and counts,
+Runs the zoo meta-test's gate runs (``tests/meta/test_zoo.py``: kill-matrix profile, float64) and counts,
 per scheme (the member's name up to its first ``_``: rope, scaling, sinusoidal, alibi, t5,
 learned_absolute): the members, those with a failing numeric record (a value property, not a
 misbehaviour), those whose ``PLANTED`` hypothesis some failing record's diagnosis names, and the
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import test_zoo  # noqa: E402 — after the path insert
+from tests.meta import test_zoo  # noqa: E402 — after the path insert
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ returning a matplotlib ``Figure`` computed only through ``spec``, ``proofs`` and
 * ``error_model_validation``: the worst error/tolerance ratios of docs/error-model-validation.md.
 
 The precision-horizon plot has its own script (scripts/precision_horizon.py). The generators are cheap
-(well under a second each; tests/test_figures.py renders every one).
+(well under a second each; tests/meta/test_figures.py renders every one).
 """
 
 from __future__ import annotations

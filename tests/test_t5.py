@@ -19,7 +19,7 @@ from spec import t5
 from tests.checks import assert_exact, assert_true, call, conformance
 
 # (relative_position, bucket) from REFERENCE.md, 32 buckets, max_distance 128; checked against the exact oracle
-# in tests/test_spec.py — never taken from an implementation under test.
+# in tests/meta/test_spec.py — never taken from an implementation under test.
 GOLDEN_BIDIRECTIONAL = {-1: 1, 1: 17, -8: 8, 8: 24, -16: 10, 16: 26, -64: 14, 64: 30, -91: 15, -200: 15, 91: 31, 500: 31, 0: 0}
 GOLDEN_CAUSAL = {1: 0, 40: 0, -16: 16, -32: 21, -64: 26, -113: 31, -10**6: 31, 0: 0}
 

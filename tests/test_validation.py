@@ -1,7 +1,7 @@
 """Bad input: every op raises ``ValueError`` or ``TypeError`` whose message names the parameter.
 
 Each case is (op, the parameter it gets wrong, a builder of the call's arguments for a target).
-The same corpus runs against ``spec``'s oracle (tests/test_spec.py) so the definition and the
+The same corpus runs against ``spec``'s oracle (tests/meta/test_spec.py) so the definition and the
 implementations reject the same inputs.
 """
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests import background
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 BUGGY = ".venv/bin/pytest 'tests/test_rope.py::test_rope_preserves_norm[my_rope-float64-half]' --target docs/tutorial/my_rope.py"
 FIXED = ".venv/bin/pytest tests/test_rope.py -m conformance --target docs/tutorial/my_rope_fixed.py -k half"

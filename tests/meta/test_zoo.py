@@ -25,7 +25,7 @@ import pytest
 from spec.targets import load_target
 from tests import background
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 # Files starting with "_" are shared helpers (tests/zoo/_textbook.py), not zoo members.
 ZOO = sorted(str(path.relative_to(TESTS.parent)) for path in (TESTS / "zoo").glob("*.py") if not path.name.startswith("_"))
 INDEPENDENT = "tests/independent/complex_rope.py"

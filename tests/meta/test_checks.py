@@ -127,7 +127,7 @@ def test_call_raw_times_out_then_does_not_call_again(op_timeout, hang):
     with pytest.raises(OpTimeout, match=r"rope_apply timed out after 0.2 s: rope_apply\(x=float64\[2, 3\], positions=int64\[2\], base=10\.0\)"):
         call_raw(target, "rope_apply", np.ones((2, 3)), np.arange(2), base=10.0)
     assert isinstance(OpTimeout("x"), ConformanceFailure) and time.monotonic() - start < 5
-    with pytest.raises(OpNotCalled, match="rope_apply not called: it timed out after 0.2 s in tests/test_checks.py::"):
+    with pytest.raises(OpNotCalled, match="rope_apply not called: it timed out after 0.2 s in tests/meta/test_checks.py::"):
         call_raw(target, "rope_apply", np.ones((2, 3)), np.arange(2))
     assert len(calls) == 1
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -20,7 +20,7 @@ from spec import protocol
 from spec.targets import DEFAULT_TARGETS, load_target, split_target_option
 from tests import background
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INDEPENDENT = "tests/independent/complex_rope.py"
 
 

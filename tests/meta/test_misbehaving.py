@@ -20,7 +20,7 @@ import pytest
 
 from tests import background
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OP_TIMEOUT = 2
 
 #: member: (the op it breaks, the status the gate must give it, a substring of the reason)

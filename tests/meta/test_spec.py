@@ -126,7 +126,7 @@ def test_quoted_position_interpolation_bound_fails_and_the_proven_one_holds():
     assert round(error, 3) == 0.494 and round(quoted, 3) == 0.434
 
 
-SHIPPED = json.loads((Path(__file__).parent / "data" / "shipped_rope_configs.json").read_text())
+SHIPPED = json.loads((Path(__file__).parents[1] / "data" / "shipped_rope_configs.json").read_text())
 
 
 @pytest.mark.parametrize("entry", SHIPPED, ids=[entry["model"] for entry in SHIPPED])

@@ -24,7 +24,7 @@ from tests.zoo import _textbook as textbook
 #: The half-precision members overflow float16 at the probe's large positions: what they are diagnosed for.
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
 
-ZOO = Path(__file__).resolve().parent / "zoo"
+ZOO = Path(__file__).resolve().parent.parent / "zoo"
 MEMBERS = sorted(path for path in ZOO.glob("*.py") if path.name.startswith(("rope_", "scaling_")))
 PRECISION_IDS = ("cos/sin", "angles", "frequencies")
 

@@ -20,7 +20,7 @@ and random ones) for bases 10⁴, 5·10⁵, 10⁶ and rotary dims 64, 128; with 
 ``thorough`` (how the project selects its long runs) every base × rotary dim, plus bases 10 and 10⁷,
 and 2¹⁷ more positions per configuration (the last 2¹⁶ below 2²⁴ and 2¹⁶ random ones: a million
 positions, 57 million cos/sin pairs in all), in chunks of 2¹⁴. Each test prints the worst ulp
-distance and the fraction correctly rounded per target and dtype (``pytest tests/test_fidelity.py -rP``).
+distance and the fraction correctly rounded per target and dtype (``pytest tests/meta/test_fidelity.py -rP``).
 """
 
 from __future__ import annotations

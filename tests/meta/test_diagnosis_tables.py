@@ -21,7 +21,7 @@ from spec.targets import Target, load_target
 from tests.diagnosis import MATCHES_ORACLE, PRECISION, SEMANTIC, UNEXPLAINED, diagnose
 from tests.diagnosis import tables
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMES = ("sinusoidal", "alibi", "t5")
 MEMBERS = sorted(str(path.relative_to(ROOT)) for scheme in SCHEMES for path in (ROOT / "tests" / "zoo").glob(f"{scheme}_*.py"))
 

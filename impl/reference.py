@@ -2,7 +2,7 @@ r"""The project's reference implementation of the target protocol, written once 
 
 It computes the textbook formulas the way the libraries do — except for the RoPE and sinusoidal
 angles — so its accuracy is what the error model (``spec.error_model``) promises for a careful
-implementation, and its cos/sin are as accurate as their dtype allows (``tests/test_fidelity.py``):
+implementation, and its cos/sin are as accurate as their dtype allows (``tests/meta/test_fidelity.py``):
 
 * angles exact to float64's precision whatever the dtype: m·θ_i is formed and reduced modulo 2π in
   double-double (plain θ_i itself a double-double, ``impl.scaling``) and cos/sin are evaluated in

@@ -11,7 +11,7 @@ is never a formula typed twice: if the mathematics were wrong, ``tests/meta/test
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import sympy
 
@@ -40,7 +40,11 @@ class Derivation:
         return [entry for item in items for entry in (item if isinstance(item, sympy.MatrixBase) else [item])]
 
     def verify(self) -> bool:
-        """True when every residual simplifies to exactly zero."""
+        """True when every residual simplifies to exactly zero (simplified once: the result is kept)."""
+        return self._verified
+
+    @cached_property
+    def _verified(self) -> bool:
         return all(sympy.simplify(sympy.expand_trig(sympy.expand(r))) == 0 for r in self.residuals())
 
 

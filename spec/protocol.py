@@ -24,7 +24,7 @@ that feature). It may declare, as module attributes:
   per drawn case costs the gate a hundred discarded examples to conclude the same.
 
 Results are judged by the error model of the dtype they come back in (``spec.error_model``).
-The stubs below are the normative signatures; ``tests/test_gate.py`` checks the project's own
+The stubs below are the normative signatures; ``tests/meta/test_gate.py`` checks the project's own
 targets against them.
 """
 

@@ -64,16 +64,31 @@ def mrope_rows(positions):
     return np.broadcast_to(positions, (3, positions.shape[-1]))
 
 
-def mrope_pair_positions(rows, axes):
-    """``[seq, pairs]``: pair i at the position of row ``axes[i]``."""
-    return np.asarray(rows)[np.asarray(axes), :].T
-
-
 def rotate_by_pair_positions(x, pair_positions, base, layout, rotary_dim):
-    """RoPE with each pair at its own position (angles in ``angle_dtype(x)``)."""
+    """RoPE with each pair at its own position ``[seq, pairs]`` (angles in ``angle_dtype(x)``)."""
     theta = inv_freq(rotary_dim, base, angle_dtype(x))
     angles_ = pair_positions.astype(theta.dtype) * theta[None, :]
     return rotate(x, *cos_sin(angles_, x.dtype), layout, rotary_dim)
+
+
+def mrope_apply(axes_of, *, rows_of=mrope_rows, lanes_of=lambda config, layout: layout):
+    """A protocol ``rope_apply`` for plain and multi-axis RoPE (rope_type "default" only) whose M-RoPE pieces are the
+    member's: ``axes_of(config, pairs)`` the row of each pair, ``rows_of(positions)`` the three rows, ``lanes_of(config,
+    layout)`` the lane pairing."""
+    from spec import validation
+
+    def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
+        _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len,
+                                                                multi_axis=True)
+        if config is not None and config["rope_type"] != "default":
+            raise NotImplementedError("plain RoPE only")
+        if config is None or config["mrope_section"] is None:
+            return rotate_by_pair_positions(x, positions[:, None].repeat(rd // 2, 1), base, layout, rd)
+        rows = np.asarray(rows_of(positions))
+        pair_positions = rows[np.asarray(axes_of(config, rd // 2)), :].T
+        return rotate_by_pair_positions(x, pair_positions, base, lanes_of(config, layout), rd)
+
+    return rope_apply
 
 
 # --- xPos ----------------------------------------------------------------------------------------

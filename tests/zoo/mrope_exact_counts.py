@@ -4,28 +4,22 @@ layout, variants.md §2), where Qwen3-VL's map stops h at 3·s_h and w at 3·s_w
 
 Caught by the M-RoPE axis-map property (and the value property on such sections)."""
 
-from spec import validation
 from spec.rope_parameters import mrope_axes
 from tests.zoo import _textbook as textbook
 
 PLANTED = None
 
 
-def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, scaling=None, seq_len=None):
-    _, rd, base, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len,
-                                                            multi_axis=True)
-    if config is not None and config["rope_type"] != "default":
-        raise NotImplementedError("plain RoPE only")
-    if config is None or config["mrope_section"] is None:
-        return textbook.rotate_by_pair_positions(x, positions[:, None].repeat(rd // 2, 1), base, layout, rd)
-    rows = textbook.mrope_rows(positions)
+def _round_robin(config, pairs):
     if not config["mrope_interleaved"]:
-        axes = mrope_axes(config["mrope_section"], False, rd // 2)
-    else:  # BUG: nominal counts, dealt round-robin while each row has some left
-        left, axes = list(config["mrope_section"]), []
-        while len(axes) < rd // 2:
-            for row in (0, 1, 2):
-                if left[row] and len(axes) < rd // 2:
-                    axes.append(row)
-                    left[row] -= 1
-    return textbook.rotate_by_pair_positions(x, textbook.mrope_pair_positions(rows, axes), base, layout, rd)
+        return mrope_axes(config["mrope_section"], False, pairs)
+    left, axes = list(config["mrope_section"]), []  # BUG: nominal counts, dealt while each row has some left
+    while len(axes) < pairs:
+        for row in (0, 1, 2):
+            if left[row] and len(axes) < pairs:
+                axes.append(row)
+                left[row] -= 1
+    return axes
+
+
+rope_apply = textbook.mrope_apply(_round_robin)

@@ -17,6 +17,7 @@ import ast
 import importlib
 import inspect
 import itertools
+import json
 import pkgutil
 import re
 from dataclasses import dataclass, field
@@ -298,6 +299,17 @@ def _module_intro(module: ModuleType) -> str:
     return intro[:-1] + "." if intro.endswith(":") else intro  # the list it introduced is left out
 
 
+#: Property → the zoo members it kills (``scripts/kill_matrix.py``; ``tests/meta/test_zoo.py`` keeps it current).
+KILL_MATRIX = ROOT / "docs" / "kill-matrix.json"
+
+
+def _kills(tests: set[str]) -> str:
+    """The zoo members the properties ``tests`` kill, as a Markdown sentence (empty when none are recorded)."""
+    matrix = json.loads(KILL_MATRIX.read_text()) if KILL_MATRIX.exists() else {}
+    members = sorted({member for test in tests for member in matrix.get(test.rsplit("::", 1)[-1], ())})
+    return f"**Kills** these zoo members: {', '.join(f'`{m}`' for m in members)}.\n" if members else ""
+
+
 def _tests(tests: set[str]) -> str:
     return ", ".join(f"`{test}`" for test in sorted(tests))
 
@@ -335,6 +347,8 @@ def _render_derivation(derivation: Derivation, module: ModuleType | None, export
         lines.append("**verification FAILED: the residual does not simplify to 0**\n")
     properties = index.properties.get(derivation.name, set())
     lines.append(f"**Checked by** {_tests(properties)}.\n" if properties else "**Checked by** no property yet.\n")
+    if _kills(properties):
+        lines.append(_kills(properties))
     mine = [export for export in exports if properties & index.property_users.get(export, set())]
     if mine:
         lines.append("**Exports** these properties evaluate:\n")

@@ -83,6 +83,25 @@ def verdicts():
     return results, killed
 
 
+KILL_MATRIX = TESTS.parent / "docs" / "kill-matrix.json"
+
+
+def kill_matrix(results: list[dict]) -> dict[str, list[str]]:
+    """Property → the zoo members it kills (names without folder), from the records of the zoo runs."""
+    matrix: dict[str, set[str]] = defaultdict(set)
+    for record in results:
+        if record["status"] == "fail" and record["target"] in ZOO:
+            matrix[record["property"]].add(Path(record["target"]).stem)
+    return {prop: sorted(members) for prop, members in sorted(matrix.items())}
+
+
+def test_committed_kill_matrix_is_current(verdicts):
+    """docs/kill-matrix.json (shown under each derivation by ``python -m proofs``) is what these runs find."""
+    results, _ = verdicts
+    committed = json.loads(KILL_MATRIX.read_text()) if KILL_MATRIX.exists() else None
+    assert committed == kill_matrix(results), "docs/kill-matrix.json is out of date: run python scripts/kill_matrix.py"
+
+
 def test_zoo_is_large_enough():
     assert len(ZOO) >= 15
 

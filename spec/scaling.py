@@ -22,7 +22,9 @@ kept as a double-double (``hi + lo``), so the phases m·θ'_i stay exact (``spec
 * reverse_extrapolation:                θ·L0/seq_len when seq_len > L0, else θ.
 * proportional (Gemma 4, HF code):      θ_j/s for j < R = int(p·d // 2) (Python's float expression), 0 beyond.
 
-Alongside θ' the model gives each pair's *sensitivity* κ_i: the relative error, in units of the
+Alongside θ' the model gives each pair's *sensitivity* κ_i (for YaRN's index ramp with ``truncate=False`` it includes
+the float correction dims' own error through γ: a narrow ramp at large d — beta_fast near beta_slow — makes γ
+ill-conditioned, e.g. 74 u observed at d = 170, β = (2, 1); ``_ramp_error``): the relative error, in units of the
 angle dtype's unit roundoff, that a careful float implementation of that map may carry (derived per
 map below, used by ``spec.error_model``).
 """
@@ -175,6 +177,9 @@ def _yarn(theta, d, b, s, config, kappa):
         gamma = [1 - g for g in gamma]
     else:
         low, high = correction_dim(fast, d, b, original), correction_dim(slow, d, b, original)
+        # Untruncated, the float correction dims carry |Δ| ≤ u·(4|fcd| + 3d/(2 ln b)) (ln of an argument rounded 3×,
+        # a product and a quotient); truncated or clamped they are exact integers (an integer-adjacent one: ambiguous).
+        rounded = {"low": config["truncate"] or low <= 0, "high": config["truncate"] or high >= d - 1}
         if config["truncate"]:
             ambiguous = any(abs(v - mpmath.nint(v)) < _INTEGER_SLACK for v in (low, high))
             low, high = mpmath.floor(low), mpmath.ceil(high)
@@ -182,9 +187,23 @@ def _yarn(theta, d, b, s, config, kappa):
         if low == high:
             high += mpmath.mpf("0.001")
         gamma = [min(max((i - low) / (high - low), 0), 1) for i in range(d // 2)]
-        ramp_error = 4.0  # (i − low)/(high − low) on small exact numbers
+        ramp_error = _ramp_error(d // 2, float(low), float(high), float(mpmath.log(b)), d, rounded)
     new = [t / s * g + t * (1 - g) for t, g in zip(theta, gamma)]
     return new, ramp_error, ambiguous
+
+
+def _ramp_error(pairs, low, high, log_base, d, exact):
+    """The absolute error of γ_i = clamp((i − low)/(high − low)) in units of u: 4 for the arithmetic, plus the
+    correction dims' own errors Δ (zero where ``exact``) through t = (i − low)/(high − low):
+    (|i − high|·Δlow + |i − low|·Δhigh)/(high − low)² — only where t lies within that much (in float32's u, the
+    coarsest frequency dtype) of [0, 1]: a γ clamped further out is exactly 0 or 1."""
+    i = np.arange(pairs, dtype=np.float64)
+    delta_low = 0.0 if exact["low"] else 4 * abs(low) + 3 * d / (2 * log_base)
+    delta_high = 0.0 if exact["high"] else 4 * abs(high) + 3 * d / (2 * log_base)
+    width = high - low
+    moved = (np.abs(i - high) * delta_low + np.abs(i - low) * delta_high) / width**2
+    t, reach = (i - low) / width, _EDGE_SAFETY * moved * _COARSEST_ANGLE_U  # float32: the coarsest frequency dtype
+    return 4.0 + np.where((t >= -reach) & (t <= 1 + reach), moved, 0.0)
 
 
 def _yarn_attention(s, config):

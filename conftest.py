@@ -8,9 +8,9 @@ that could not be loaded is "unavailable". The terminal summary tabulates target
 
 from __future__ import annotations
 
+import importlib
 import os
 import shlex
-import importlib
 import sys
 from collections import defaultdict
 

@@ -41,8 +41,8 @@ LAYOUTS = {
 ALIBI = ("bloom", "mpt", "baichuan")
 #: model_types whose positional scheme has no protocol op yet: the reason.
 NOT_YET = {
-    "qwen2_vl": "M-RoPE (multi-axis positions): no protocol op yet",
-    "qwen2_5_vl": "M-RoPE (multi-axis positions): no protocol op yet",
+    "qwen2_vl": "M-RoPE: rope_apply takes it (tests/test_mrope.py), the model properties do not derive it yet",
+    "qwen2_5_vl": "M-RoPE: rope_apply takes it (tests/test_mrope.py), the model properties do not derive it yet",
     "whisper": "Whisper's encoder sinusoid uses tensor2tensor's log(10000)/(channels/2 − 1), not the protocol's table",
 }
 

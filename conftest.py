@@ -8,7 +8,6 @@ that could not be loaded is "unavailable". The terminal summary tabulates target
 
 from __future__ import annotations
 
-import importlib
 import os
 import shlex
 import sys
@@ -28,23 +27,8 @@ pytest_plugins = ["spec.pytest_plugin"]
 _CONFIG: dict = {}
 
 
-#: The test modules with background gate runs (``start_in_background``). When the whole suite runs they start before
-#: collection, which takes seconds (torch and the test modules imported, a thousand items parametrized) of one core.
-BACKGROUND_MODULES = ("tests.meta.test_zoo", "tests.meta.test_gate", "tests.meta.test_misbehaving", "tests.meta.test_tutorial")
-
-
-def _whole_suite(config) -> bool:
-    """A plain ``pytest``: the configured test paths, nothing filtered, no model run, not an xdist worker."""
-    return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
-            and not config.option.markexpr and not config.option.collectonly and not config.getoption("--model")
-            and not config.getoption("--rope-config") and not hasattr(config, "workerinput"))
-
-
 def pytest_configure(config):
     _CONFIG["config"] = config
-    if _whole_suite(config):
-        for name in BACKGROUND_MODULES:
-            importlib.import_module(name).start_in_background(config)
     requested = config.getoption("--target")
     config.conformance_targets = [load_target(name) for name in split_target_option(requested)]
     if "torch" in sys.modules:

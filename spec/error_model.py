@@ -156,18 +156,23 @@ def t5_log_slack(x, log_steps: int, log_ratio: float):
     return SAFETY * T5_LOG_ULPS * UNIT_ROUNDOFF["float32"] * (np.abs(x) + log_steps / log_ratio)
 
 
+def xpos_scale_units(exponent_abs, log_zeta_abs):
+    """The relative error of a computed scale ζ_i^(±a) in units of u_ang: |a|·(3 + |ln ζ_i|) + 2 (module docstring)."""
+    return exponent_abs * (3 + log_zeta_abs) + 2
+
+
 def xpos_error(pair_l1, phase_abs, sensitivity, exponent_abs, log_zeta_abs, scale, dtype: str):
     """Tolerance of one xPos component against the exact ζ^(±a)·R(m)x: ``exponent_abs`` = |a| = |m|/B,
     ``log_zeta_abs`` = |ln ζ_i|, ``scale`` = ζ_i^(±a) (module docstring)."""
     u_ang = unit_roundoff(angle_dtype(dtype))
-    magnitude = u_ang * (exponent_abs * (3 + log_zeta_abs) + 2) + unit_roundoff(dtype)
+    magnitude = u_ang * xpos_scale_units(exponent_abs, log_zeta_abs) + unit_roundoff(dtype)
     return (scale * (rope_error(pair_l1, phase_abs, sensitivity, dtype) + SAFETY * pair_l1 * magnitude)
             + 2 * SUBNORMAL_SPACING[dtype])
 
 
 def xpos_score_error(q_l1, k_l1, phase_q, phase_k, magnitude_q, magnitude_k, sensitivity, scale_q, scale_k, dtype: str):
     """Tolerance of a score ⟨f_q(q, m), f_k(k, n)⟩ summed over pairs (last axis): each factor's error times the
-    other's size; ``magnitude_*`` = u-units of the scale's own error (|a|(3 + |ln ζ|) + 2 per :func:`xpos_error`)."""
+    other's size; ``magnitude_*`` = :func:`xpos_scale_units` of each factor's scale."""
     u_ang, u_out = unit_roundoff(angle_dtype(dtype)), unit_roundoff(dtype)
     per_pair = (trig_error(phase_q, sensitivity, dtype) + trig_error(phase_k, sensitivity, dtype) + 12 * u_out
                 + u_ang * (magnitude_q + magnitude_k) + 2 * ORACLE_ABS)

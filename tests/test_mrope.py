@@ -26,6 +26,7 @@ from spec.rope_parameters import mrope_axes
 from spec.scaling import frequency_model
 from tests.checks import assert_true, assert_within, call, conformance, not_provided
 from tests.strategies import bases, exactly_in
+from tests.test_rope import on_both_lanes
 
 LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
 MODEL = "error_model.rope_error at each pair's own row position |P_a(i)|·θ_i"
@@ -111,11 +112,7 @@ def tolerance(case, x, positions, layout, dtype):
     model = frequency_model(case.rotary_dim, case.base, case.scaling)
     x1, x2 = split_pairs(x, layout, case.rotary_dim)
     pair = error_model.rope_error(np.abs(x1) + np.abs(x2), pair_positions(case, positions) * model.hi, model.sensitivity, dtype)
-    out = np.zeros_like(x)
-    first, second = pair_indices(layout, case.rotary_dim)
-    out[..., first] = pair
-    out[..., second] = pair
-    return out
+    return on_both_lanes(pair, x, layout, case.rotary_dim)
 
 
 @pytest.fixture(autouse=True)

@@ -62,8 +62,13 @@ def component_tolerance(case, x, at, dtype, layout=None, rotary_dim=None):
     x1, x2 = split_pairs(x, layout, rd)
     model = model_of(case, rd)
     pair = error_model.rope_error(np.abs(x1) + np.abs(x2), magnitudes(at, model), model.sensitivity, dtype, model.attention_factor)
+    return on_both_lanes(pair, x, layout, rd)
+
+
+def on_both_lanes(pair, x, layout, rotary_dim):
+    """A per-pair bound ``[..., pairs]`` on both coordinates of each pair, 0 on the pass-through lanes (shape of x)."""
     tolerance = np.zeros_like(x)
-    first, second = pair_indices(layout, rd)
+    first, second = pair_indices(layout, rotary_dim)
     tolerance[..., first] = pair
     tolerance[..., second] = pair
     return tolerance

@@ -128,6 +128,10 @@ BAD_INPUTS = [
     ("attention_scale", "floor_scale", lambda a: ((a(POSITIONS), 8), {"temperature": {"attn_scale": 0.1, "floor_scale": 0}})),
     ("attention_scale", "attn_scale", lambda a: ((a(POSITIONS), 8), {"temperature": {"attn_scale": -0.1, "floor_scale": 8192}})),
     ("attention_scale", "floor_scale", lambda a: ((a(POSITIONS), 8), {"temperature": {"attn_scale": 0.1}})),
+    ("rope_apply", "mrope_section", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": {"rope_type": "default", "mrope_section": [1, 1, 1]}})),
+    ("rope_apply", "mrope_interleaved", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": {
+        "rope_type": "default", "mrope_section": [2, 1, 1], "mrope_interleaved": "yes"}})),
+    ("rope_apply", "positions", lambda a: ((a(_x()), a(np.zeros((3, 4), np.int64))), {})),
     ("attention_scale", "llama_4_scaling_beta", lambda a: ((a(POSITIONS), 8), {"scaling": {
         "rope_type": "yarn", "factor": 16.0, "original_max_position_embeddings": 16384, "llama_4_scaling_beta": -0.1}})),
 ]

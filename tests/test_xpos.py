@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from proofs import xpos as proofs
 from spec import error_model, xpos
-from spec.layouts import pair_indices, split_pairs
+from spec.layouts import split_pairs
 from spec.phases import frequencies_dd, pair_exponents, reduce_phases
 from tests.checks import assert_within, call, conformance
 from tests.strategies import MAX_POSITION, bases, exactly_in
+from tests.test_rope import on_both_lanes
 
 LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
 #: Every xPos implementation has both roles: drawn per example, not a pytest parameter (half the tests).
@@ -86,9 +87,9 @@ def apply(target, dtype, case, x, at, role, layout):
 
 
 def magnitude_units(at, case):
-    """|a|(3 + |ln ζ_i|) + 2 per position and pair: the scale's own error in units of u (error_model)."""
+    """``error_model.xpos_scale_units`` per position and pair: the scale's own error in units of u."""
     a = np.abs(np.asarray(at, np.float64))[:, None] / case.scale_base
-    return a * (3 + np.abs(xpos.log_zeta(case.head_dim)[0])) + 2
+    return error_model.xpos_scale_units(a, np.abs(xpos.log_zeta(case.head_dim)[0]))
 
 
 def component_tolerance(case, x, at, role, layout, dtype):
@@ -99,11 +100,7 @@ def component_tolerance(case, x, at, role, layout, dtype):
     pair = error_model.xpos_error(np.abs(x1) + np.abs(x2), np.abs(np.asarray(at, np.float64))[:, None] * theta,
                                   error_model.power_sensitivity(pair_exponents(d), case.base), a,
                                   np.abs(xpos.log_zeta(d)[0]), xpos.scales(at, d, case.scale_base, role), dtype)
-    tolerance = np.zeros_like(x)
-    first, second = pair_indices(layout, d)
-    tolerance[..., first] = pair
-    tolerance[..., second] = pair
-    return tolerance
+    return on_both_lanes(pair, x, layout, d)
 
 
 @conformance("xpos_apply", "oracle", derivation=proofs.ZETA_DERIVATION.name)

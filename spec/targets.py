@@ -34,6 +34,20 @@ BUILTIN = {
     "flash-attn": "impl.adapters.flash_attn",
     "vllm": "impl.adapters.vllm",
     "liger-kernel": "impl.adapters.liger_kernel",
+    # More CPU libraries, one install group each (pyproject.toml); see docs/third-party.md.
+    "mlx": "impl.adapters.mlx",
+    "mlx-lm": "impl.adapters.mlx_lm",
+    "diffusers": "impl.adapters.diffusers",
+    "timm": "impl.adapters.timm",
+    "litgpt": "impl.adapters.litgpt",
+    "torchtitan": "impl.adapters.torchtitan",
+    "megatron-core": "impl.adapters.megatron_core",
+    "keras-hub": "impl.adapters.keras_hub",
+    "vllm-cpu": "impl.adapters.vllm_cpu",
+    # Triton kernels run by Triton's CPU interpreter (TRITON_INTERPRET=1).
+    "liger-kernel-interpreter": "impl.adapters.liger_kernel_interpreter",
+    "fla-interpreter": "impl.adapters.fla_interpreter",
+    "xformers-interpreter": "impl.adapters.xformers_interpreter",
 }
 DEFAULT_TARGETS = ("numpy", "torch", "torch-cuda")
 #: The CPU third-party targets the committed analysis covers (docs/conformance/).

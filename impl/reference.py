@@ -23,6 +23,7 @@ implementation, and its cos/sin are as accurate as their dtype allows (``tests/m
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from impl import scaling as scaling_module
 from spec import rope_parameters, validation
@@ -55,8 +56,8 @@ class ArrayBackend:
         self.float_dtype = float_dtype
 
     def ops(self) -> tuple:
-        """The protocol's ops as bound methods, in ``spec.protocol.OPS`` order."""
-        return tuple(getattr(self, op) for op in OPS)
+        """The protocol's ops as bound methods, in ``spec.protocol.OPS`` order (``attention``: ``impl/attention.py``)."""
+        return tuple(getattr(self, op) for op in OPS if op != "attention")
 
     # --- helpers ----------------------------------------------------------------------------------
     def _cos_sin(self, positions, theta_hi, theta_lo):
@@ -85,10 +86,10 @@ class ArrayBackend:
 
     def _pair_cos_sin(self, positions, theta_hi, theta_lo, config):
         """cos/sin ``[seq, d/2]`` of each pair at the position of its row: M-RoPE picks row a(i) for pair i."""
-        if config is None or config["mrope_section"] is None:
+        axes = rope_parameters.axis_map(config, theta_hi.shape[0])
+        if axes is None:
             return self._cos_sin(positions if len(positions.shape) == 1 else positions[0], theta_hi, theta_lo)
         xp = self.xp
-        axes = rope_parameters.mrope_axes(config["mrope_section"], config["mrope_interleaved"], theta_hi.shape[0])
         rows = [positions] * 3 if len(positions.shape) == 1 else [positions[a] for a in range(3)]
         tables = [self._cos_sin(row, theta_hi, theta_lo) for row in rows]
         pick = xp.asarray(axes, device=self.device)
@@ -141,15 +142,51 @@ class ArrayBackend:
         cos, sin = self._pair_cos_sin(positions, hi, lo, config)
         work = xp.float64 if x.dtype == xp.float64 else xp.float32
         cos, sin = (xp.astype(self._round_once(v * factor, x.dtype), work, copy=False) for v in (cos, sin))
+        rotated = self._rotate(x, cos, sin, layout, rd)
+        if rd == x.shape[-1]:  # full rotary: no pass-through to append (saves a copy of the whole tensor)
+            return rotated
+        return xp.concat([rotated, x[..., rd:]], axis=-1)
+
+    def _rotate(self, x, cos, sin, layout: str, rd: int):
+        """R₂ of each pair of x's first ``rd`` lanes by its (cos, sin), in cos's dtype, cast back to x's."""
+        xp = self.xp
         if layout == "half":
             x1, x2 = x[..., : rd // 2], x[..., rd // 2 : rd]
         else:
             x1, x2 = x[..., 0:rd:2], x[..., 1:rd:2]
-        x1, x2 = xp.astype(x1, work, copy=False), xp.astype(x2, work, copy=False)
-        rotated = xp.astype(self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout), x.dtype, copy=False)
-        if rd == x.shape[-1]:  # full rotary: no pass-through to append (saves a copy of the whole tensor)
-            return rotated
-        return xp.concat([rotated, x[..., rd:]], axis=-1)
+        x1, x2 = xp.astype(x1, cos.dtype, copy=False), xp.astype(x2, cos.dtype, copy=False)
+        return xp.astype(self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout), x.dtype, copy=False)
+
+    def axial_rope_apply(self, x, positions, *, base=10000.0, layout="half"):
+        head_dim, base, layout = validation.axial_rope_apply_args(x, positions, base, layout)
+        xp = self.xp
+        hi, lo, _ = scaling_module.angle_frequencies(xp, self.device, head_dim // 2, base, None, None)  # one axis's ladder
+        (cos_h, sin_h), (cos_w, sin_w) = self._cos_sin(positions[0], hi, lo), self._cos_sin(positions[1], hi, lo)
+        work = xp.float64 if x.dtype == xp.float64 else xp.float32
+        cos, sin = (xp.astype(self._round_once(xp.concat(pair, axis=-1), x.dtype), work, copy=False)
+                    for pair in ((cos_h, cos_w), (sin_h, sin_w)))
+        return self._rotate(x, cos, sin, layout, head_dim)
+
+    def mrope_positions(self, segments, *, spatial_merge_size=2, tokens_per_second=None):
+        segments, merge, tps = validation.mrope_positions_args(segments, spatial_merge_size, tokens_per_second)
+        xp = self.xp
+        pieces, start = [], 0
+        for kind, size, seconds in segments:
+            if kind == "text":
+                piece = xp.stack([xp.arange(start, start + size, dtype=xp.int64, device=self.device)] * 3)
+            else:
+                frames, height, width = size[0], size[1] // merge, size[2] // merge
+                # ⌊k·tps·spg⌋ in exact rationals: a float product can land a hair below an integer
+                interval = Fraction(1) if kind == "image" or tps is None else Fraction(tps) * Fraction(seconds)
+                t = xp.asarray([(k * interval).numerator // (k * interval).denominator for k in range(frames)],
+                               dtype=xp.int64, device=self.device)
+                grid = [xp.reshape(v, (-1,)) for v in xp.meshgrid(t, xp.arange(height, dtype=xp.int64, device=self.device),
+                                                                   xp.arange(width, dtype=xp.int64, device=self.device),
+                                                                   indexing="ij")]
+                piece = xp.stack(grid) + start
+            pieces.append(piece)
+            start = int(xp.max(piece)) + 1
+        return xp.concat(pieces, axis=1)
 
     def xpos_apply(self, x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
         head_dim, role, base, layout, scale_base = validation.xpos_apply_args(x, positions, role, base, layout, scale_base)
@@ -161,13 +198,7 @@ class ArrayBackend:
         sign = 1.0 if role == "query" else -1.0
         scale = xp.exp(sign * xp.astype(positions, xp.float64)[:, None] / scale_base * log_zeta)
         work = xp.float64 if x.dtype == xp.float64 else xp.float32
-        cos, sin = xp.astype(cos * scale, work), xp.astype(sin * scale, work)
-        if layout == "half":
-            x1, x2 = x[..., : head_dim // 2], x[..., head_dim // 2 :]
-        else:
-            x1, x2 = x[..., 0::2], x[..., 1::2]
-        x1, x2 = xp.astype(x1, work, copy=False), xp.astype(x2, work, copy=False)
-        return xp.astype(self._merge_pairs(xp, x1 * cos - x2 * sin, x2 * cos + x1 * sin, layout), x.dtype, copy=False)
+        return self._rotate(x, xp.astype(cos * scale, work), xp.astype(sin * scale, work), layout, head_dim)
 
     def attention_scale(self, positions, head_dim, *, scaling=None, softmax_mscale=False, temperature=None):
         dim, config, softmax_mscale, temperature = validation.attention_scale_args(positions, head_dim, scaling,

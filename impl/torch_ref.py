@@ -8,5 +8,6 @@ ARRAY_API = "torch"
 DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 
-(sinusoidal, rope_frequencies, rope_apply, xpos_apply, attention_scale, alibi_slopes, alibi_bias, t5_bucket,
+(sinusoidal, rope_frequencies, rope_apply, mrope_positions, xpos_apply, axial_rope_apply, attention_scale, alibi_slopes, alibi_bias, t5_bucket,
  learned_absolute) = ArrayBackend(xp, device=DEVICE, float_dtype=xp.float32).ops()
+from impl.attention_torch import attention  # noqa: F401 — the protocol's attention op

@@ -13,6 +13,12 @@ its rotation is R₂(P_{a(i)}·θ_i) (``spec.rope_parameters.mrope_axes`` is a).
   ones. So the counts are the nominal sections exactly when 3·s_h ≤ n + 1 and 3·s_w ≤ n (e.g. [3, 3, 2] on
   8 pairs is nominal although 3·max = 9 > 8); [8, 12, 12] on 32 gives 11/11/10, [16, 24, 24] on 64
   22/21/21, [24, 20, 20] on 64 24/20/20. Exports ``interleaved_counts(s_h, s_w, n)``.
+* ``mrope.next_start``: Qwen's ``get_rope_index`` starts each segment at s = 1 + the largest position so far; a
+  segment's entries are s plus offsets ≥ 0 whose minimum is 0 (text's i = 0, a grid's frame 0, row 0, column 0),
+  so segments never overlap and positions(A + B) = [positions(A), positions(B) + max(positions(A)) + 1]. The
+  other rule in circulation (Hugging Face 5.x: s += max(H, W)/m after a grid) gives the same start exactly when
+  ⌊(T − 1)·interval⌋ + 1 ≤ max(H, W)/m — always for an image (T = 1), not for a video whose frames span more
+  than its larger side (checked for every T, interval, H/m, W/m up to 6). Exports ``next_start(rows)``.
 """
 
 from __future__ import annotations
@@ -100,3 +106,42 @@ def interleaved_counts():
         return pairs - h - w, h, w
 
     return counts
+
+
+frames, side = sympy.symbols("T S", integer=True, positive=True)  # S = max(H, W)/m
+interval = sympy.Symbol("i", positive=True)  # tokens_per_second × seconds_per_grid: any real
+#: Where the last grid's largest entry ends relative to its start s: max(⌊(T − 1)·i⌋, S − 1).
+GRID_SPAN = sympy.Max(floor((frames - 1) * interval), side - 1)
+
+
+def _rule_residuals():
+    """(reference start − grid-rule start == 0) ⇔ ⌊(T − 1)·i⌋ + 1 ≤ S, for every small grid and interval."""
+    out = []
+    for t in range(1, 7):
+        for step in (sympy.Rational(1, 2), 1, sympy.Rational(3, 2), 2, 25):
+            for s_ in range(1, 7):
+                values = {frames: t, interval: step, side: s_}
+                agree = (GRID_SPAN + 1).subs(values) == s_
+                out.append(sympy.Integer(int(agree) - int(bool(floor((t - 1) * step) + 1 <= s_))))
+    return out
+
+
+NEXT_START = Derivation(
+    "mrope.next_start",
+    "each segment starts at 1 + the largest position so far, so positions(A + B) = [positions(A), positions(B) + "
+    "max(positions(A)) + 1]; the grid rule s + max(H, W)/m agrees exactly when ⌊(T − 1)·interval⌋ + 1 ≤ max(H, W)/m",
+    _rule_residuals(),
+    steps=(
+        ("A grid's largest entry after its start s:", (r"\max_{k,r,c}(\lfloor k\,i\rfloor, r, c)", GRID_SPAN)),
+        ("An image (T = 1): the span is S − 1, so both rules start the next segment at s + S.",
+         (GRID_SPAN.subs(frames, 1) + 1, side)),
+        ("Variants.md's worked video (T = 3, interval 2, S = 2): the reference starts 5 after s, the grid rule 2.",
+         ((GRID_SPAN + 1).subs({frames: 3, interval: 2, side: 2}), 5)),
+    ),
+)
+
+
+@exported
+def next_start():
+    """rows ``[3, n]`` ↦ the start of the segment after them: 1 + their largest entry."""
+    return lambda rows: int(max(int(row.max()) for row in rows)) + 1

@@ -51,10 +51,13 @@ SECTIONS = (
     ("scaling-llama3", "Scaling: Llama 3", ("scaling.llama3",)),
     ("scaling-proportional", "Scaling: proportional RoPE (Gemma 4) against partial rotary", ("scaling.proportional",)),
     ("scaling-identity", "Scaling: factor 1", ("scaling.identity_at_factor_one",)),
-    ("mrope", "Multi-axis RoPE (M-RoPE): Qwen2-VL's chunked and Qwen3-VL's interleaved maps", ("mrope.",)),
+    ("mrope", "Multi-axis RoPE (M-RoPE): Qwen2-VL's chunked and Qwen3-VL's interleaved maps, and the position builder",
+     ("mrope.",)),
+    ("axial", "2-D axial RoPE of vision towers", ("axial.",)),
     ("xpos", "xPos: decaying rotations", ("xpos.",)),
     ("attention-scale", "Attention scales: DeepSeek's softmax mscale, Llama 4's and Ministral 3's temperatures",
      ("attention_scale.",)),
+    ("attention", "Attention: positional biases inside softmax(s)·V", ("attention.",)),
 )
 #: The figure of a section's scheme (``scripts/figures.py``), shown under its heading; paths relative to docs/.
 FIGURES = {

@@ -50,14 +50,49 @@ k − 1/F, which float32 keeps apart from k while (m + c)·u < 1); ln1p 2, ×, +
 ALiBi slope m_h = r^k (r = 2^(−8/n) or 2^(−4/P) for the interleaved heads, k the power):
   computed as r̂^k (Bloom, MPT) the rounding of r is raised to the k-th power:
   ⇒  relative slope error ≤ (k + 2)·u_out.  A bias entry −m·δ with integer δ exact in t_out:
-  ⇒  bias_error = |m|·|δ|·((k + 2) + 1)·u_out; after removing a per-row constant c_i = B[i, i₀]
-     the two entries' errors add: |m|·(|δ| + |j| + |i₀|)·(k + 3)·u_out.
+  ⇒  bias_error = |m|·|δ|·((k + 2) + 1)·u_out. A causal bias is conformant up to a per-row constant, so an
+     implementation may form −m·(j − c) from any anchor c in the keys' range [0, K − 1] (the query: |δ|; key-only,
+     Bloom: c = 0; the last key, keras-hub: c = K − 1); after removing B[i, i₀] the two entries' errors add,
+     |m|·(|j − c| + |i₀ − c|)·(k + 3)·u_out, largest at an end of the range:
+  ⇒  span = |δ| + max(j + i₀, 2(K − 1) − j − i₀) (``alibi_bias_span``).
 
 T5 buckets are integers. The float computation of x = B·ln(n/E)/ln(D/E) (E = max_exact, D =
 max_distance, B = buckets − E) has absolute error ≤ (x + B/ln(D/E))·8 u(float32) (ln near 1 loses
 relative accuracy; libraries use float32 even for float64 models), so where the exact x lies within
 that distance of an integer both neighbouring floors are conformant; everywhere else the bucket is
 exact.
+
+Attention, out = softmax(s)·V (``spec.attention``). The softmax's rounding-error analysis is P. Blanchard,
+D. J. Higham and N. J. Higham, "Accurately computing the log-sum-exp and softmax functions", IMA J. Numer. Anal.
+41(4):2311–2330, 2021 (doi:10.1093/imanum/draa038): the shifted formulas (subtract the row maximum) are as accurate
+as the unshifted ones, and their error is the condition of exp at s − max times u plus the n-term sum's; the
+first-order bound below has that structure and is derived here, not quoted. Per query row i with n visible keys,
+inputs exact (the oracle gets the rounded q, k, v), u_w = u(float64 for float64, else float32) the working precision
+every kernel computes scores, softmax and P·V in, u_s = u(t), a_ij = scale·Σ_d|q_id·k_jd|, M_i = max_j s_ij:
+  * score s_ij = scale·q_i·k_j + b_ij: D products and D − 1 sums (γ_D(u_w); the products are exact in float32 for
+    half-precision inputs), 1/√D (2 roundings) and its product, or √scale on q and k (3): ≤ γ_{D+4}(u_w)·a_ij;
+    adding the bias: u_w·|s_ij|. ALiBi is formed in u_w: the slope r^k carries (k + 2)·u_w (``alibi_slope_error``),
+    the product m·δ one more; a target may add it key-only (m·k_j: flash-attn, Bloom) or anchored (vLLM: a per-row
+    constant away), whose magnitude is up to m·(|k_j| + |q_i|) (as ``alibi_bias_error``'s span):
+    Δb_ij ≤ (k + 3)·u_w·m·(|q_i − k_j| + |k_j| + |q_i|). T5 tables and array biases are given: exact.
+    ⇒  E^s_ij = γ_{D+4}(u_w)·a_ij + u_w·|s_ij| + Δb_ij
+  * shifted exponentials e_ij = exp(ŝ_ij − M̂_i) (an online softmax's running maxima change M̂ by a per-row constant,
+    which the normalisation cancels): the subtraction, exp2's scaling by log₂e and that constant's rounding give
+    3u_w·|s_ij − M_i| in the argument, exp itself 2u_w (≤ 1 ulp, with margin): relative error
+    ε_ij ≤ E^s_ij + 3u_w·|s_ij − M_i| + 2u_w =: E_ij.
+  * p_ij = e_ij/Σ_l e_il: ∂ log p_j/∂ s_l = δ_jl − p_l (the softmax's conditioning), so p̂_ij = p_ij(1 + η_ij) with
+    |η_ij| ≤ E_ij + Σ_l p_il·E_il + γ_n(u_w) (the sum) + γ_n(u_w) (an online softmax rescales its partial sums at
+    most once per key) + u_w (the division) + u_s (P rounded to t before P·V, as flash kernels and flex do).
+  * out_ik = Σ_j p̂_ij·v_jk: γ_n(u_w)·Σ_j p_ij|v_jk| for the sum, u_w for a division after it (flash), u_s·|o_ik|
+    rounding to t; P stored in t below t's normal range errs by up to half a subnormal spacing τ_t (float16: 2⁻²⁵ on
+    values ≤ 1) absolutely: τ_t·Σ_j|v_jk| over the visible keys.
+  ⇒  attention_error = SAFETY·[Σ_j p_ij·E_ij·|v_jk| + (Σ_l p_il·E_il)·Σ_j p_ij|v_jk|
+                              + (3γ_n(u_w) + 4u_w + u_s)·Σ_j p_ij|v_jk| + u_s·|o_ik| + τ_t·Σ_j|v_jk|]
+     + the oracle's own error: the same bound at longdouble's unit roundoff (2⁻⁶⁴ on x86-64), plus its final
+     rounding to float64, u(float64)·|o_ik|. A row without a visible key is 0 exactly (n = 0: tolerance 0).
+  Outside the model, on purpose: a bias or slopes carried in a half-precision dtype (Falcon's bfloat16 slopes·positions,
+  a bfloat16 mask): Δb = u_s·m·|δ| is 2¹⁶ times u_w's and grows with the positions — the precision loss the bias
+  dtype bugs are about (attention.md §2 #10) — and scores held in the input dtype (Δs = u_s·|s|).
 """
 
 from __future__ import annotations
@@ -145,8 +180,16 @@ def alibi_slope_error(slopes, powers, dtype: str):
     return SAFETY * np.abs(slopes) * (np.asarray(powers) + 2) * unit_roundoff(dtype)
 
 
+def alibi_bias_span(query_positions, key_positions, k_len: int):
+    """|δ| + max(j + i₀, 2(K − 1) − j − i₀): the positions a row-normalised causal bias entry's error scales with,
+    whatever per-row anchor in [0, K − 1] the bias was formed from (module docstring)."""
+    i0, j = np.asarray(query_positions, np.float64), np.asarray(key_positions, np.float64)
+    return np.abs(i0 - j) + np.maximum(j + i0, 2 * (k_len - 1) - j - i0)
+
+
 def alibi_bias_error(slopes, powers, span, dtype: str):
-    """Tolerance of a (row-normalised) bias entry; ``span`` = |δ| + |j| + |i₀| (see module docstring)."""
+    """Tolerance of a bias entry: ``span`` = |δ| for an exact −m|δ|, ``alibi_bias_span`` row-normalised (module
+    docstring)."""
     rel = (np.asarray(powers, dtype=np.float64) + 3) * unit_roundoff(dtype)
     return SAFETY * np.abs(slopes) * rel * span + ORACLE_ABS * np.abs(slopes) * span
 
@@ -184,3 +227,80 @@ def xpos_score_error(q_l1, k_l1, phase_q, phase_k, magnitude_q, magnitude_k, sen
 def attention_scale_error(value, temperatures: int, dtype: str):
     """Tolerance of an attention scale with ``temperatures`` position-dependent factors (module docstring)."""
     return SAFETY * np.abs(value) * (8 + 5 * temperatures) * unit_roundoff(dtype) + ORACLE_ABS * np.abs(value)
+
+
+# --- attention: softmax(s)·V ----------------------------------------------------------------------
+
+#: Unit roundoff of ``numpy.longdouble``, the precision ``spec.attention`` evaluates in (2⁻⁶⁴ on x86-64).
+EXTENDED_UNIT_ROUNDOFF = float(np.finfo(np.longdouble).eps) / 2
+
+
+def attention_working_dtype(dtype: str) -> str:
+    """The precision an attention kernel computes scores, softmax and P·V in: float64 for float64, float32 otherwise."""
+    return "float64" if dtype == "float64" else "float32"
+
+
+def gamma(n, u: float):
+    """γ_n(u) = n·u/(1 − n·u), the bound of n roundings compounded (Higham, Accuracy and Stability, §3.1)."""
+    n = np.asarray(n, np.float64)
+    return n * u / (1 - n * u)
+
+
+def attention_bias_units(slopes, powers, span):
+    """ALiBi bias error in units of u_w: (k + 3)·|m|·span, span = |q_i − k_j| + |k_j| + |q_i| (module docstring)."""
+    return (np.asarray(powers, np.float64) + 3) * np.abs(slopes) * span
+
+
+def _attention_per_key(magnitude, score_abs, bias_units, spread, head_dim, u_w: float):
+    """E_ij = γ_{D+4}(u_w)·a_ij + u_w·|s_ij| + Δb_ij + 3u_w·|s_ij − M_i| + 2u_w at visible keys, 0 elsewhere."""
+    visible = np.isfinite(spread)
+    score = gamma(head_dim + 4, u_w) * magnitude + u_w * score_abs + u_w * bias_units
+    with np.errstate(invalid="ignore"):
+        return np.where(visible, score + 3 * u_w * np.abs(spread) + 2 * u_w, 0.0)
+
+
+def _attention_bound(probabilities, values_abs, out_abs, magnitude, score_abs, bias_units, spread, count, head_dim,
+                     u_w: float, u_s: float, tau: float):
+    p = np.asarray(probabilities, np.float64)
+    visible = np.isfinite(spread)
+    per_key = _attention_per_key(magnitude, score_abs, bias_units, spread, head_dim, u_w)
+    weighted = p @ values_abs                                   # Σ_j p_ij·|v_jk|
+    row = (p * per_key).sum(-1, keepdims=True)                  # Σ_l p_il·E_il
+    n = np.asarray(count, np.float64)[..., None]
+    softmax = (p * per_key) @ values_abs + row * weighted
+    sums = (3 * gamma(n, u_w) + 4 * u_w + u_s) * weighted
+    underflow = tau * (visible.astype(np.float64) @ values_abs)
+    return softmax + sums + u_s * out_abs + underflow
+
+
+def attention_error(probabilities, values_abs, out_abs, magnitude, score_abs, bias_units, spread, count, head_dim,
+                    dtype: str):
+    """Tolerance of each output component o_ik of softmax(s)·V in ``dtype`` (module docstring), from the oracle's
+    exact p [..., L, S], |v| [..., S, Dv], |o| [..., L, Dv], a_ij, |s_ij|, ALiBi's bias units, s_ij − M_i and the
+    visible count per row; plus the oracle's own error (:func:`attention_oracle_error`)."""
+    u_w, u_s = unit_roundoff(attention_working_dtype(dtype)), unit_roundoff(dtype)
+    bound = _attention_bound(probabilities, values_abs, out_abs, magnitude, score_abs, bias_units, spread, count, head_dim,
+                             u_w, u_s, SUBNORMAL_SPACING[dtype] / 2)
+    return SAFETY * bound + attention_oracle_error(probabilities, values_abs, out_abs, magnitude, score_abs, bias_units,
+                                                   spread, count, head_dim)
+
+
+def attention_oracle_error(probabilities, values_abs, out_abs, magnitude, score_abs, bias_units, spread, count, head_dim):
+    """``spec.attention``'s own error: the same bound at its extended precision, plus the final rounding to float64."""
+    bound = _attention_bound(probabilities, values_abs, out_abs, magnitude, score_abs, bias_units, spread, count, head_dim,
+                             EXTENDED_UNIT_ROUNDOFF, EXTENDED_UNIT_ROUNDOFF, 0.0)
+    return SAFETY * bound + UNIT_ROUNDOFF["float64"] * np.abs(out_abs)
+
+
+def attention_probability_error(probabilities, magnitude, score_abs, bias_units, spread, count, head_dim, dtype: str):
+    """Relative tolerance of each p̂_ij as the q = 0 probe reads it — out_ij = Σ_l p̂_il·v_lj with one-hot values has one
+    nonzero term, so the sum is exact: |η_ij| + u_w + u_s ≤ E_ij + Σ_l p_il·E_il + 3γ_n(u_w) + 4u_w + 2u_s (P and the
+    output rounded to t), for p_ij in t's normal range; plus the oracle's relative error at its precision, and u(float64)."""
+    def bound(u_w, u_s):
+        per_key = _attention_per_key(magnitude, score_abs, bias_units, spread, head_dim, u_w)
+        row = (np.asarray(probabilities, np.float64) * per_key).sum(-1, keepdims=True)
+        return per_key + row + 3 * gamma(np.asarray(count, np.float64)[..., None], u_w) + 4 * u_w + 2 * u_s
+
+    u_w, u_s = unit_roundoff(attention_working_dtype(dtype)), unit_roundoff(dtype)
+    return (SAFETY * bound(u_w, u_s) + SAFETY * bound(EXTENDED_UNIT_ROUNDOFF, EXTENDED_UNIT_ROUNDOFF)
+            + UNIT_ROUNDOFF["float64"])

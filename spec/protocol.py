@@ -6,7 +6,7 @@ that feature). It may declare, as module attributes:
 
 * ``ARRAY_API``: ``"numpy"`` (default) or ``"torch"`` — the array type its ops take and return;
 * ``DEVICE``: the torch device its inputs are built on (default ``"cpu"``);
-* ``DTYPES``: the floating dtypes ``rope_apply``/``learned_absolute`` accept, by name, from
+* ``DTYPES``: the floating dtypes ``rope_apply``/``learned_absolute``/``attention`` accept, by name, from
   ``float64``, ``float32``, ``float16``, ``bfloat16`` (default: float64 and float32);
 * ``MAX_POSITION``: the largest position the target supports — an int, or a dict op → int — for
   implementations built on a finite table (torchtune's cache, a model's sinusoid table); the gate
@@ -30,8 +30,8 @@ targets against them.
 
 from __future__ import annotations
 
-OPS = ("sinusoidal", "rope_frequencies", "rope_apply", "xpos_apply", "attention_scale", "alibi_slopes", "alibi_bias",
-       "t5_bucket", "learned_absolute")
+OPS = ("sinusoidal", "rope_frequencies", "rope_apply", "mrope_positions", "xpos_apply", "axial_rope_apply", "attention_scale", "alibi_slopes", "alibi_bias",
+       "t5_bucket", "learned_absolute", "attention")
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 
 
@@ -59,6 +59,20 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
 
 
 
+def mrope_positions(segments, *, spatial_merge_size=2, tokens_per_second=None):
+    """M-RoPE position rows ``[3, seq]`` (t, h, w; int64) of a sequence of text, image and video segments, as Qwen2-VL's
+    and Qwen2.5-VL's ``get_rope_index`` build them. ``segments`` is a sequence of ``("text", length)``, ``("image",
+    (T, H, W))`` and ``("video", (T, H, W), seconds_per_grid)``: grids in patches, H and W multiples of
+    ``spatial_merge_size`` m. Each segment starts at s = 1 + the largest position of every row so far (0 first):
+
+    * text: t = h = w = s + i, i < length;
+    * image or video: tokens in (frame, row, column) order over the merged grid (T, H/m, W/m), with h = s + row,
+      w = s + column and t = s + ⌊k·interval⌋ for frame k — interval 1 for images and, with ``tokens_per_second``
+      None (Qwen2-VL), for videos; tokens_per_second × seconds_per_grid for Qwen2.5-VL's videos (the product of
+      the given numbers, floored after multiplying by k).
+    """
+
+
 def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
     """xPos (Sun et al. 2022): ζ_i^(±m/B)·R(m)x for x ``[..., seq, head_dim]``, integer positions ``[seq]``.
 
@@ -67,6 +81,16 @@ def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=51
     ζ_i^(−m/B), so a score gets ζ_i^((m−n)/B): a decay with the distance of a key behind its query.
     Positions may be negative: libraries centre them (m − seq_len//2) to keep ζ^(±m/B) finite, which
     leaves every score unchanged. ``layout`` pairs lanes as in :func:`rope_apply`. Same shape and dtype.
+    """
+
+
+def axial_rope_apply(x, positions, *, base=10000.0, layout="half"):
+    """2-D axial RoPE of vision towers (Hugging Face's rope_type ``"axial"``: the ViTs of Qwen2-VL, Qwen2.5-VL,
+    Qwen3-VL, GLM-4V, Ernie-4.5-VL) for x ``[..., seq, head_dim]``, head_dim % 4 = 0, and integer positions
+    ``[2, seq]`` (rows h, w: a patch's row and column). Each axis has its own ladder over half the head,
+    ω_k = base^(−4k/head_dim) = base^(−2k/(head_dim/2)), k < head_dim/4: pair j < head_dim/4 rotates by h·ω_j,
+    pair head_dim/4 + k by w·ω_k. ``layout`` pairs lanes as in :func:`rope_apply` (the Qwen modules: ``"half"``
+    over the whole head). Every dim rotates; same shape and dtype; x is never modified in place.
     """
 
 
@@ -103,3 +127,28 @@ def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_dist
 
 def learned_absolute(table, positions):
     """Rows ``table[positions]`` → ``[len(positions), dim]``; a position outside the table is an error."""
+
+
+def attention(q, k, v, *, scale=None, causal=False, bias=None, slopes=None, q_positions=None, k_positions=None,
+              t5_table=None, t5=None):
+    """softmax(scale·q·kᵀ + bias)·v with a positional bias, as fused kernels apply it: q ``[batch, heads, L, D]``,
+    k ``[batch, kv_heads, S, D]``, v ``[batch, kv_heads, S, Dv]`` (one floating dtype) → ``[batch, heads, L, Dv]`` in
+    q's dtype. The bias is **added** to the scaled scores, never scaled:
+
+    * ``scale``: a finite real > 0; None is 1/√D (T5 takes 1.0: pass it);
+    * ``bias``: None (no bias); ``"alibi"``: −m_h·|q_pos − k_pos| with ``slopes`` ``[heads]`` (None: ``alibi_slopes(heads)``);
+      ``"t5"``: ``t5_table[t5_bucket(k_pos − q_pos, **t5), h]`` with ``t5_table`` ``[num_buckets, heads]`` and ``t5`` a
+      dict of ``t5_bucket``'s ``bidirectional`` (default True) and ``max_distance`` (default 128; ``num_buckets`` is the
+      table's, and may be repeated); or an additive float array ``[heads or 1, L, S]`` or ``[batch or 1, heads or 1,
+      L, S]`` as given, its −inf entries hiding their keys;
+    * positions: integer ``q_positions`` ``[L]`` and ``k_positions`` ``[S]``; by default bottom-right,
+      S − L + arange(L) and arange(S) (the queries are the last L keys: flash-attn ≥ 2.1). Explicit positions express
+      top-left (arange(L)), a KV-cache decode or chunked prefill (cache length + arange(L)) and cross-attention;
+    * ``causal=True`` hides the keys with k_pos > q_pos; a query row with no visible key returns 0 (not NaN, not
+      the mean of v);
+    * grouped-query attention: kv_heads divides heads, query head h reads KV head h // (heads/kv_heads)
+      (``repeat_interleave``).
+
+    A case a target cannot express (top-left positions in a kernel without positions, T5, an array) raises
+    ``NotImplementedError``: "not provided".
+    """

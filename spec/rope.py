@@ -32,10 +32,14 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     _, rd, b, config = validation.scaled_rope_apply_args(x, positions, base, layout, rotary_dim, scaling, seq_len,
                                                                       multi_axis=True)
     model = frequency_model(rd, b, scaling, seq_len)
+    return rotate(x, pair_phases(positions, model, config), layout, rd, model.attention_factor)
+
+
+def rotate(x, phases, layout: str, rotary_dim: int, factor=1.0) -> np.ndarray:
+    """factor·R₂(φ_i) on each pair i of x's first ``rotary_dim`` lanes (``phases`` ``[seq, rotary_dim/2]``), in float64."""
     x = np.asarray(x, dtype=np.float64)
-    phases = pair_phases(positions, model, config)  # [seq, rd/2]
-    cos, sin = model.attention_factor * np.cos(phases), model.attention_factor * np.sin(phases)
-    first, second = pair_indices(layout, rd)
+    cos, sin = factor * np.cos(phases), factor * np.sin(phases)
+    first, second = pair_indices(layout, rotary_dim)
     x1, x2 = x[..., first], x[..., second]
     out = x.copy()
     out[..., first] = x1 * cos - x2 * sin
@@ -46,10 +50,11 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
 def pair_phases(positions, model, config) -> np.ndarray:
     """(position of pair i's row)·θ'_i mod 2π, ``[seq, pairs]``: one row for plain RoPE, the M-RoPE map otherwise."""
     positions = np.asarray(positions, dtype=np.int64)
-    if config is None or config.get("mrope_section") is None:
+    axes = rope_parameters.axis_map(config, len(model.hi))
+    if axes is None:
         return reduce_phases(positions, model.hi, model.lo)
     rows = np.broadcast_to(positions, (3, positions.shape[-1]))
-    axes = np.array(rope_parameters.mrope_axes(config["mrope_section"], config["mrope_interleaved"], len(model.hi)))
+    axes = np.array(axes)
     every = reduce_phases(rows, model.hi, model.lo)  # [3, seq, pairs]
     return np.take_along_axis(every, axes[None, None, :].repeat(rows.shape[1], 1), 0)[0]
 

@@ -34,7 +34,9 @@ Multi-axis RoPE (M-RoPE, Qwen2-VL … Qwen3-VL) adds two keys to *every* rope_ty
 ``[s_t, s_h, s_w]`` (Σ = rotary_dim/2) assigns each frequency pair to one row of positions ``[3, seq]`` —
 chunked (``mrope_interleaved`` False, the default: the first s_t pairs follow t, the next s_h h, the rest
 w) or interleaved (True, Qwen3-VL: pair j follows h if j % 3 = 1 and j < 3·s_h, w if j % 3 = 2 and
-j < 3·s_w, t otherwise). :func:`mrope_axes` is the map.
+j < 3·s_w, t otherwise). Ernie-4.5-VL's map is this suite's extension key ``mrope_hw_alternating`` (True: the
+section reads [s_h, s_w, s_t] as Ernie's configs ship it, s_h = s_w; the first s_h + s_w pairs alternate h, w —
+even j → h, odd j → w — and the last s_t, the lowest frequencies, follow t). :func:`mrope_axes` is the map.
 
 ``llama3`` with ``low_freq_factor == high_freq_factor`` (Llama-4-Scout ships 1.0 and 1.0) has no blend
 band: θ/s where λ > L0/low, θ elsewhere. Shipped configs' legacy spellings are accepted: ``"type"`` for
@@ -76,9 +78,10 @@ ROPE_TYPES: dict[str, dict[str, object]] = {
 }
 #: The suite's additions to Hugging Face's vocabulary: rope_types by name, keys as "rope_type.key". A target
 #: is checked on an extension only when its ``EXTENSIONS`` declares it (an undeclared one is "not provided").
-EXTENSIONS = ("ntk", "seed_scale", "seed_power", "seed_polynomial", "reverse_extrapolation", "yarn.ramp")
+EXTENSIONS = ("ntk", "seed_scale", "seed_power", "seed_polynomial", "reverse_extrapolation", "yarn.ramp",
+              "mrope_hw_alternating")
 #: Keys every rope_type accepts: the axis assignment of multi-axis RoPE (M-RoPE), independent of the frequencies.
-AXIS_KEYS = {"mrope_section": None, "mrope_interleaved": False}
+AXIS_KEYS = {"mrope_section": None, "mrope_interleaved": False, "mrope_hw_alternating": False}
 #: Legacy rope_type names found in shipped configs → their current name.
 LEGACY_ROPE_TYPES = {"su": "longrope"}
 
@@ -93,15 +96,26 @@ def extension_keys(rope_type: str) -> tuple[str, ...]:
     return tuple(name.split(".", 1)[1] for name in EXTENSIONS if name.startswith(f"{rope_type}."))
 
 
-def mrope_axes(section, interleaved: bool, pairs: int) -> tuple[int, ...]:
+def mrope_axes(section, interleaved: bool, pairs: int, hw_alternating: bool = False) -> tuple[int, ...]:
     """The position row (0 = t, 1 = h, 2 = w) each of ``pairs`` frequency pairs follows (module docstring).
 
     Interleaved counts equal ``section`` only when 3·max(s_h, s_w) ≤ pairs (``proofs.mrope.interleaved_counts``).
+    ``hw_alternating`` (Ernie-4.5-VL): ``section`` is [s_h, s_w, s_t].
     """
+    if hw_alternating:
+        hw = section[0] + section[1]
+        return tuple(0 if j >= hw else 1 + j % 2 for j in range(pairs))
     s_t, s_h, s_w = section
     if not interleaved:
         return (0,) * s_t + (1,) * s_h + (2,) * (pairs - s_t - s_h)
     return tuple(1 if j % 3 == 1 and j < 3 * s_h else 2 if j % 3 == 2 and j < 3 * s_w else 0 for j in range(pairs))
+
+
+def axis_map(config, pairs: int) -> tuple[int, ...] | None:
+    """The row each pair follows for a normalised ``config`` (:func:`mrope_axes`), or None for one row of positions."""
+    if config is None or config.get("mrope_section") is None:
+        return None
+    return mrope_axes(config["mrope_section"], config["mrope_interleaved"], pairs, config["mrope_hw_alternating"])
 
 
 def proportional_pairs(partial_rotary_factor: float, dim: int) -> int:
@@ -211,19 +225,29 @@ def normalise(scaling, rotary_dim: int, seq_len):
 
 
 def _axis_keys(scaling: dict, pairs: int) -> dict:
-    """``mrope_section`` (None, or three integers ≥ 0 summing to ``pairs``) and ``mrope_interleaved`` (a bool)."""
+    """``mrope_section`` (None, or three integers ≥ 0 summing to ``pairs``), ``mrope_interleaved`` and
+    ``mrope_hw_alternating`` (bools, not both True; the latter with s_h = s_w)."""
     section, interleaved = scaling.get("mrope_section"), scaling.get("mrope_interleaved", False)
-    if not isinstance(interleaved, bool):
-        raise TypeError(f"scaling['mrope_interleaved'] must be a bool, got {interleaved!r}")
+    alternating = scaling.get("mrope_hw_alternating", False)
+    for key, value in (("mrope_interleaved", interleaved), ("mrope_hw_alternating", alternating)):
+        if not isinstance(value, bool):
+            raise TypeError(f"scaling[{key!r}] must be a bool, got {value!r}")
+    if interleaved and alternating:
+        raise ValueError("scaling['mrope_hw_alternating'] must be False when scaling['mrope_interleaved'] is True "
+                         "(Ernie-4.5-VL's map and Qwen3-VL's are different maps)")
     if section is None:
-        return {"mrope_section": None, "mrope_interleaved": interleaved}
+        return {"mrope_section": None, "mrope_interleaved": interleaved, "mrope_hw_alternating": alternating}
     if isinstance(section, (str, bytes)) or not hasattr(section, "__len__") or len(section) != 3 or not all(
             isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in section):
         raise TypeError(f"scaling['mrope_section'] must be three integers >= 0 [s_t, s_h, s_w], got {section!r}")
     if sum(section) != pairs:
         raise ValueError(f"scaling['mrope_section'] must sum to rotary_dim // 2 = {pairs}, got {list(section)} "
                          f"(sum {sum(section)})")
-    return {"mrope_section": tuple(int(v) for v in section), "mrope_interleaved": interleaved}
+    if alternating and section[0] != section[1]:
+        raise ValueError(f"scaling['mrope_section'] must be [s_h, s_w, s_t] with s_h = s_w when "
+                         f"scaling['mrope_hw_alternating'] is True (h and w alternate), got {list(section)}")
+    return {"mrope_section": tuple(int(v) for v in section), "mrope_interleaved": interleaved,
+            "mrope_hw_alternating": alternating}
 
 
 #: Keys of Hugging Face's v5 ``rope_parameters`` that are not scaling keys: the protocol passes them as

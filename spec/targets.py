@@ -48,6 +48,13 @@ BUILTIN = {
     "liger-kernel-interpreter": "impl.adapters.liger_kernel_interpreter",
     "fla-interpreter": "impl.adapters.fla_interpreter",
     "xformers-interpreter": "impl.adapters.xformers_interpreter",
+    # The attention op (positional biases inside attention kernels): CPU kernels, transformers' eager paths, CUDA kernels.
+    "torch-sdpa": "impl.adapters.torch_sdpa",
+    "flex-attention": "impl.adapters.flex_attention",
+    "transformers-attention": "impl.adapters.transformers_attention",
+    "transformers-attention-falcon": "impl.adapters.transformers_attention_falcon",
+    "transformers-attention-mpt": "impl.adapters.transformers_attention_mpt",
+    "xformers": "impl.adapters.xformers_attention",
 }
 DEFAULT_TARGETS = ("numpy", "torch", "torch-cuda")
 #: The CPU third-party targets the committed analysis covers (docs/conformance/).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 from spec import rope_parameters
 
@@ -150,6 +151,53 @@ def scaled_rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, 
     return head_dim, rd, b, config
 
 
+MROPE_SEGMENTS = ("text", "image", "video")
+
+
+def mrope_positions_args(segments, spatial_merge_size, tokens_per_second):
+    """Returns (segments as tuples (kind, length or (T, H, W), seconds_per_grid or None), m, tokens_per_second or None)."""
+    m = integer("spatial_merge_size", spatial_merge_size, minimum=1)
+    tps = None if tokens_per_second is None else positive_real("tokens_per_second", tokens_per_second)
+    if isinstance(segments, (str, bytes)) or not hasattr(segments, "__iter__"):
+        raise TypeError(f"segments must be a sequence of ('text', length), ('image', (T, H, W)) or ('video', (T, H, W), "
+                        f"seconds_per_grid), got {type(segments).__name__}")
+    out = []
+    for i, segment in enumerate(segments):
+        name = f"segments[{i}]"
+        if not isinstance(segment, (tuple, list)) or not segment or segment[0] not in MROPE_SEGMENTS:
+            raise ValueError(f"{name} must start with one of {MROPE_SEGMENTS}, got {segment!r}")
+        kind, expected = segment[0], {"text": 2, "image": 2, "video": 3}[segment[0]]
+        if len(segment) != expected:
+            raise ValueError(f"{name}: a {kind} segment has {expected} entries, got {segment!r}")
+        if kind == "text":
+            out.append((kind, integer(f"{name}[1] (text length)", segment[1], minimum=1), None))
+            continue
+        grid = segment[1]
+        if not isinstance(grid, (tuple, list)) or len(grid) != 3:
+            raise TypeError(f"{name}[1] must be a grid (T, H, W) of patches, got {grid!r}")
+        t, h, w = (integer(f"{name}[1][{j}]", v, minimum=1) for j, v in enumerate(grid))
+        if h % m or w % m:
+            raise ValueError(f"{name}[1]: H and W must be multiples of spatial_merge_size = {m}, got {(t, h, w)}")
+        seconds = positive_real(f"{name}[2] (seconds_per_grid)", segment[2]) if kind == "video" else None
+        out.append((kind, (t, h, w), seconds))
+    if not out:
+        raise ValueError("segments must not be empty")
+    return out, m, tps
+
+
+def axial_rope_apply_args(x, positions, base_, layout_):
+    """Returns (head_dim, base, layout); x ``[..., seq, head_dim]`` with head_dim % 4 = 0, positions ``[2, seq]`` (h, w)."""
+    float_array("x", x, min_ndim=2)
+    integer_array("positions", positions, ndim=2)
+    if positions.shape[0] != 2 or positions.shape[1] != x.shape[-2]:
+        raise ValueError(f"positions must be [2, seq] (rows h, w) with seq = x.shape[-2] = {x.shape[-2]}, "
+                         f"got shape {tuple(positions.shape)}")
+    head_dim = x.shape[-1]
+    if head_dim < 4 or head_dim % 4:
+        raise ValueError(f"x.shape[-1] (head_dim) must be a multiple of 4 (two axes of pairs), got {head_dim}")
+    return head_dim, base(base_), layout(layout_, HALF_LAYOUTS)
+
+
 def rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len):
     """As :func:`scaled_rope_apply_args` for plain RoPE: returns (head_dim, rotary_dim, base)."""
     head_dim, rd, b, config = scaled_rope_apply_args(x, positions, base_, layout_, rotary_dim_, scaling_, seq_len)
@@ -235,3 +283,128 @@ def attention_scale_args(positions, head_dim, scaling_, softmax_mscale, temperat
     if attn < 0:
         raise ValueError(f"temperature['attn_scale'] must be a finite real number >= 0, got {attn}")
     return dim, config, softmax_mscale, (float(attn), integer("temperature['floor_scale']", temperature["floor_scale"], minimum=1))
+
+
+# --- attention ------------------------------------------------------------------------------------
+
+ATTENTION_BIASES = ("alibi", "t5")
+T5_KEYS = ("bidirectional", "num_buckets", "max_distance")
+
+
+@dataclass(frozen=True)
+class AttentionArgs:
+    """The validated shape and options of an ``attention`` call (``spec.protocol.attention``).
+
+    ``bias`` is ``None``, ``"alibi"``, ``"t5"`` or ``"array"`` (an additive array); ``t5`` is
+    ``(bidirectional, num_buckets, max_distance)`` for ``"t5"``, else None; ``groups`` = heads // kv_heads
+    (query head h reads KV head h // groups).
+    """
+
+    batch: int
+    heads: int
+    kv_heads: int
+    q_len: int
+    k_len: int
+    head_dim: int
+    value_dim: int
+    scale: float
+    causal: bool
+    bias: str | None
+    t5: tuple[bool, int, int] | None
+
+    @property
+    def groups(self) -> int:
+        return self.heads // self.kv_heads
+
+
+def _shape4(name: str, value, what: str):
+    float_array(name, value, min_ndim=4)
+    if len(value.shape) != 4:
+        raise ValueError(f"{name} must be 4-D [{what}], got shape {tuple(value.shape)}")
+    return tuple(int(n) for n in value.shape)
+
+
+def attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5):
+    """Returns :class:`AttentionArgs`. q ``[batch, heads, L, D]``, k ``[batch, kv_heads, S, D]``, v ``[batch, kv_heads,
+    S, Dv]`` of one floating dtype, heads a multiple of kv_heads; positions 1-D integer arrays of lengths L and S;
+    ``slopes`` ``[heads]`` with ``bias="alibi"`` only; ``t5_table`` ``[num_buckets, heads]`` (and ``t5``, a dict of
+    t5_bucket's keyword arguments) with ``bias="t5"`` only; an array ``bias`` ``[heads or 1, L, S]`` or
+    ``[batch or 1, heads or 1, L, S]``."""
+    batch, heads, q_len, head_dim = _shape4("q", q, "batch, heads, q_len, head_dim")
+    k_shape = _shape4("k", k, "batch, kv_heads, k_len, head_dim")
+    v_shape = _shape4("v", v, "batch, kv_heads, k_len, value_dim")
+    for name, array in (("k", k), ("v", v)):
+        if array.dtype != q.dtype:
+            raise TypeError(f"{name} must have q's dtype {q.dtype}, got {array.dtype}")
+    kv_heads, k_len = k_shape[1], k_shape[2]
+    if k_shape[0] != batch or v_shape[0] != batch:
+        raise ValueError(f"k and v must have q's batch size {batch}, got {k_shape[0]} and {v_shape[0]}")
+    if k_shape[3] != head_dim:
+        raise ValueError(f"k must have q's head_dim {head_dim} (k.shape[3]), got {k_shape[3]}")
+    if v_shape[1:3] != (kv_heads, k_len):
+        raise ValueError(f"v must be [batch, kv_heads={kv_heads}, k_len={k_len}, value_dim] like k, got shape {v_shape}")
+    integer("q.shape[3] (head_dim)", head_dim, minimum=1)
+    integer("v.shape[3] (value_dim)", v_shape[3], minimum=1)
+    integer("q.shape[1] (heads)", heads, minimum=1)
+    integer("k.shape[1] (kv_heads)", kv_heads, minimum=1)
+    if heads % kv_heads:
+        raise ValueError(f"k.shape[1] (kv_heads) must divide q.shape[1] (heads) = {heads} (grouped-query attention), "
+                         f"got {kv_heads}")
+    scale = 1 / math.sqrt(head_dim) if scale is None else positive_real("scale", scale)
+    if not isinstance(causal, bool):
+        raise TypeError(f"causal must be a bool, got {causal!r}")
+    for name, positions, length in (("q_positions", q_positions, q_len), ("k_positions", k_positions, k_len)):
+        if positions is None:
+            continue
+        integer_array(name, positions, ndim=1)
+        if positions.shape[0] != length:
+            raise ValueError(f"{name} must have length {length} (one position per {'query' if name[0] == 'q' else 'key'}), "
+                             f"got {positions.shape[0]}")
+    if isinstance(bias, str):
+        if bias not in ATTENTION_BIASES:
+            raise ValueError(f"bias must be None, one of {ATTENTION_BIASES} or an additive float array, got {bias!r}")
+        kind = bias
+    elif bias is None:
+        kind = None
+    else:
+        float_array("bias", bias, min_ndim=3)
+        shape = tuple(int(n) for n in bias.shape)
+        expected = f"[heads or 1, {q_len}, {k_len}] or [batch or 1, heads or 1, {q_len}, {k_len}]"
+        if len(shape) > 4 or shape[-2:] != (q_len, k_len) or shape[-3] not in (1, heads) or (len(shape) == 4 and shape[0] not in (1, batch)):
+            raise ValueError(f"bias must be an additive array {expected}, got shape {shape}")
+        kind = "array"
+    if slopes is not None:
+        if kind != "alibi":
+            raise ValueError(f"slopes is used with bias='alibi' only, got bias={bias if isinstance(bias, str) or bias is None else 'an array'!r}")
+        float_array("slopes", slopes, min_ndim=1)
+        if tuple(slopes.shape) != (heads,):
+            raise ValueError(f"slopes must be 1-D [heads={heads}], got shape {tuple(slopes.shape)}")
+    if kind != "t5":
+        for name, value in (("t5_table", t5_table), ("t5", t5)):
+            if value is not None:
+                raise ValueError(f"{name} is used with bias='t5' only")
+        return AttentionArgs(batch, heads, kv_heads, q_len, k_len, head_dim, v_shape[3], scale, causal, kind, None)
+    if t5_table is None:
+        raise ValueError("t5_table is required with bias='t5': [num_buckets, heads], the learned bias per bucket and head")
+    float_array("t5_table", t5_table, min_ndim=2)
+    if len(t5_table.shape) != 2 or int(t5_table.shape[1]) != heads:
+        raise ValueError(f"t5_table must be 2-D [num_buckets, heads={heads}], got shape {tuple(t5_table.shape)}")
+    if t5 is None:
+        t5 = {}
+    if not isinstance(t5, dict):
+        raise TypeError(f"t5 must be None or a dict of t5_bucket's keyword arguments {T5_KEYS}, got {type(t5).__name__}")
+    unknown = sorted(set(t5) - set(T5_KEYS))
+    if unknown:
+        raise ValueError(f"t5[{unknown[0]!r}] is not a key of t5; allowed: {list(T5_KEYS)}")
+    buckets = int(t5_table.shape[0])
+    if t5.get("num_buckets", buckets) != buckets:
+        raise ValueError(f"t5['num_buckets'] must equal t5_table.shape[0] = {buckets}, got {t5['num_buckets']!r}")
+    bidirectional, max_distance = t5.get("bidirectional", True), t5.get("max_distance", 128)
+    if not isinstance(bidirectional, bool):
+        raise TypeError(f"t5['bidirectional'] must be a bool, got {bidirectional!r}")
+    # as t5_bucket_args: bidirectional halves the buckets, and max_exact = half // 2 must be >= 1
+    integer("t5_table.shape[0] (num_buckets)", buckets, minimum=4 if bidirectional else 2)
+    max_exact = (buckets // 2 if bidirectional else buckets) // 2
+    integer("t5['max_distance']", max_distance, minimum=max_exact + 1)
+    return AttentionArgs(batch, heads, kv_heads, q_len, k_len, head_dim, v_shape[3], scale, causal, kind,
+                         (bidirectional, buckets, int(max_distance)))

@@ -31,7 +31,7 @@ def bases():
 POSITION_LIMIT: dict[str, int | None] = {"value": None}
 
 
-def _within_limit(value: int) -> int:
+def within_limit(value: int) -> int:
     """Fold a drawn position or shift into [0, limit/2], so that a position plus a shift stays ≤ limit.
 
     A table-based target (torchtune's cache, a model's sinusoid table) declares the largest position
@@ -43,13 +43,13 @@ def _within_limit(value: int) -> int:
 
 def positions(max_len: int = 12, max_position: int = MAX_POSITION, min_len: int = 1):
     """A 1-D int64 array of positions in [0, max_position], small ones over-represented."""
-    elements = st.one_of(st.integers(0, min(64, max_position)), st.integers(0, max_position)).map(_within_limit)
+    elements = st.one_of(st.integers(0, min(64, max_position)), st.integers(0, max_position)).map(within_limit)
     return hnp.arrays(np.int64, st.integers(min_len, max_len), elements=elements)
 
 
 def shifts(low: int = 1, high: int = 2**20):
     """A shift t added to positions (negative ones are kept as drawn: they move positions down)."""
-    return st.integers(low, high).map(lambda t: t if t <= 0 else max(1, _within_limit(t)))
+    return st.integers(low, high).map(lambda t: t if t <= 0 else max(1, within_limit(t)))
 
 
 def even_dims(max_dim: int = 256):

@@ -134,7 +134,46 @@ BAD_INPUTS = [
     ("rope_apply", "positions", lambda a: ((a(_x()), a(np.zeros((3, 4), np.int64))), {})),
     ("attention_scale", "llama_4_scaling_beta", lambda a: ((a(POSITIONS), 8), {"scaling": {
         "rope_type": "yarn", "factor": 16.0, "original_max_position_embeddings": 16384, "llama_4_scaling_beta": -0.1}})),
+    ("rope_apply", "mrope_hw_alternating", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": {
+        "rope_type": "default", "mrope_section": [2, 1, 1], "mrope_hw_alternating": True}})),
+    ("rope_apply", "mrope_hw_alternating", lambda a: ((a(_x()), a(POSITIONS)), {"scaling": {
+        "rope_type": "default", "mrope_section": [1, 1, 2], "mrope_hw_alternating": True, "mrope_interleaved": True}})),
+    ("axial_rope_apply", "head_dim", lambda a: ((a(_x((2, 4, 6))), a(np.zeros((2, 4), np.int64))), {})),
+    ("axial_rope_apply", "positions", lambda a: ((a(_x()), a(POSITIONS)), {})),
+    ("axial_rope_apply", "positions", lambda a: ((a(_x()), a(np.zeros((3, 4), np.int64))), {})),
+    ("axial_rope_apply", "layout", lambda a: ((a(_x()), a(np.zeros((2, 4), np.int64))), {"layout": "neox"})),
+    ("mrope_positions", "segments[0]", lambda a: (([("audio", 3)],), {})),
+    ("mrope_positions", "segments[1]", lambda a: (([("text", 2), ("image", (1, 3, 4))],), {})),
+    ("mrope_positions", "segments[0]", lambda a: (([("video", (2, 2, 2))],), {})),
+    ("mrope_positions", "seconds_per_grid", lambda a: (([("video", (2, 2, 2), 0.0)],), {})),
+    ("mrope_positions", "spatial_merge_size", lambda a: (([("text", 2)],), {"spatial_merge_size": 0})),
+    ("mrope_positions", "tokens_per_second", lambda a: (([("text", 2)],), {"tokens_per_second": -2})),
+    ("mrope_positions", "segments", lambda a: (([],), {})),
+    # attention: q [1, 2, 3, 4], k [1, 1, 5, 4], v [1, 1, 5, 2] (_qkv), one argument wrong per case
+    ("attention", "q", lambda a: ((a(np.ones((2, 3, 4))), *_qkv(a)[1:]), {})),
+    ("attention", "k", lambda a: ((_qkv(a)[0], a(np.ones((1, 1, 5, 4), np.float32)), _qkv(a)[2]), {})),
+    ("attention", "head_dim", lambda a: ((_qkv(a)[0], a(np.ones((1, 1, 5, 3))), _qkv(a)[2]), {})),
+    ("attention", "v", lambda a: ((*_qkv(a)[:2], a(np.ones((1, 1, 4, 2)))), {})),
+    ("attention", "kv_heads", lambda a: ((a(np.ones((1, 3, 3, 4))), a(np.ones((1, 2, 5, 4))), a(np.ones((1, 2, 5, 2)))), {})),
+    ("attention", "scale", lambda a: (_qkv(a), {"scale": 0.0})),
+    ("attention", "scale", lambda a: (_qkv(a), {"scale": "0.5"})),
+    ("attention", "causal", lambda a: (_qkv(a), {"causal": 1})),
+    ("attention", "bias", lambda a: (_qkv(a), {"bias": "rope"})),
+    ("attention", "bias", lambda a: (_qkv(a), {"bias": a(np.zeros((2, 5, 3)))})),
+    ("attention", "slopes", lambda a: (_qkv(a), {"slopes": a(np.ones(2))})),
+    ("attention", "slopes", lambda a: (_qkv(a), {"bias": "alibi", "slopes": a(np.ones(3))})),
+    ("attention", "q_positions", lambda a: (_qkv(a), {"q_positions": a(np.arange(3.0))})),
+    ("attention", "k_positions", lambda a: (_qkv(a), {"k_positions": a(np.arange(4, dtype=np.int64))})),
+    ("attention", "t5_table", lambda a: (_qkv(a), {"bias": "t5"})),
+    ("attention", "t5_table", lambda a: (_qkv(a), {"bias": "t5", "t5_table": a(np.zeros((32, 3)))})),
+    ("attention", "max_distance", lambda a: (_qkv(a), {"bias": "t5", "t5_table": a(np.zeros((32, 2))), "t5": {"max_distance": 4}})),
+    ("attention", "t5", lambda a: (_qkv(a), {"bias": "alibi", "t5": {"max_distance": 128}})),
 ]
+
+
+def _qkv(a):
+    """Valid attention arguments q [1, 2, 3, 4], k [1, 1, 5, 4], v [1, 1, 5, 2] as the target's arrays."""
+    return a(np.ones((1, 2, 3, 4))), a(np.ones((1, 1, 5, 4))), a(np.ones((1, 1, 5, 2)))
 
 
 def expect_rejection(op, parameter, run):

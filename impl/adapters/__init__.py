@@ -7,8 +7,9 @@ docstring; it never "fixes" the library. What the library does not offer raises
 ``spec.validation`` first, so a bad argument reads the same for every target; the library's own
 arithmetic is what the properties judge.
 
-Install the CPU libraries with ``pip install -e ".[thirdparty]"``; a missing library makes its
-target "unavailable" with the reason, never an error.
+Install the CPU libraries with ``pip install -e ".[thirdparty]"`` and the further ones by family
+(``.[mlx]``, ``.[diffusers-timm]``, …; docs/third-party.md); a missing library makes its target
+"unavailable" with the reason, never an error.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def require(module: str, *, package: str | None = None, extra: str = "thirdparty
     except ImportError as error:
         raise ImportError(
             f"{package or module} is not installed or does not import ({error}); "
-            f'install it with pip install -e ".[{extra}]"'
+            f'install it with pip install -e ".[{extra}]" (docs/third-party.md#installing-the-libraries)'
         ) from error
 
 

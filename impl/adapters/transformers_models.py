@@ -43,11 +43,17 @@ converts:
   chunked      interleaved  any      GLM-4V: ``Glm4vTextRotaryEmbedding`` (the chunks, cos/sin
                                      ``repeat_interleave(2)``) → ``glm4v.apply_rotary_pos_emb``
                                      (``rotate_half_llm``: GPT-J pairs (2i, 2i+1), partial as above)
+  Ernie        interleaved  full     Ernie-4.5-VL (``mrope_hw_alternating``, an extension this target
+                                     declares): ``Ernie4_5_VLMoeTextRotaryEmbedding`` (``inv_freq``
+                                     pre-permuted, chunks from rows (i + 1) % 3, h/w re-interleaved) →
+                                     ``ernie4_5_vl.apply_rotary_pos_emb`` (``rotate_half_text``); rope_type
+                                     ``default`` only (the module rejects others). Without t pairs (s_t = 0)
+                                     it crashes (``inv_freq[-0:]`` is the whole ladder): not provided, a
+                                     defect
   ===========  ===========  =======  ==================================================================
 
   The interleaved axis map with interleaved lanes is not provided: no transformers model ships it
-  (Qwen3-VL's map rotates half everywhere; Ernie 4.5 VL's GPT-J lanes follow its own map, h and w
-  alternating over the first s_t + s_h pairs, t last, which is neither of the protocol's). Nor are
+  (Qwen3-VL's map rotates half everywhere). Nor are
   M-RoPE with ``proportional`` or ``ntk_alpha`` (no model combines them). None of these modules reads
   ``mrope_interleaved``: the map is the model's (Qwen2-VL, GLM chunked; Qwen3-VL, Qwen3.5 interleaved),
   so the adapter picks the model by it. Qwen2.5-VL's text rotary module
@@ -107,6 +113,20 @@ converts:
     the whole head by cos/sin of its full width: not provided. With M-RoPE, see the table above
     (Qwen2-VL and Qwen3-VL rotate the whole head, so partial rotary runs in GLM-4.5V or Qwen3.5).
 
+* ``mrope_positions``: ``get_rope_index`` of a one-layer ``Qwen2VLModel`` (``tokens_per_second`` None:
+  frames at their index) or ``Qwen2_5_VLModel`` (``vision_config.tokens_per_second``, an integer in its
+  config: a fractional one is not provided; ``second_per_grid_ts`` per video). The segments become the
+  model's inputs: ``mm_token_type_ids`` (0 text, 1 image, 2 video, one per merged token), zero
+  ``input_ids`` (the method reads only the types), ``image_grid_thw``/``video_grid_thw`` in order; the
+  result is ``position_ids[:, 0]`` (batch of one).
+* ``axial_rope_apply``: the vision towers' rotary module, ``Qwen2VLVisionRotaryEmbedding`` (rope_type
+  ``"axial"``, ``rope_theta = base``, ``embed_dim = head_dim`` with one head) on ``position_ids (N, 2)`` =
+  positions transposed (what ``get_vision_position_ids`` hands it: the code's shape, its comment says
+  (2, N)) → ``apply_rotary_pos_emb_vision`` (q in float32, rotate_half over the whole head: ``"half"``
+  only), x ``[..., seq, head_dim]`` as the towers' ``[seq, heads, head_dim]``. Qwen2.5-VL's, Qwen3-VL's,
+  GLM-4V's and Ernie-4.5-VL's vision rotary modules are the same arithmetic (checked in transformers 5.24:
+  they differ only in a config attribute's name and a ``device`` argument) and their
+  ``apply_rotary_pos_emb_vision`` is identical.
 * ``attention_scale``: the factor the model multiplies q·kᵀ by, as the product of what the
   library computes —
 
@@ -158,6 +178,10 @@ from transformers import (
 )
 from transformers.modeling_utils import AttentionInterface
 from transformers.models.deepseek_v3 import modeling_deepseek_v3 as deepseek_v3
+from transformers.models.ernie4_5_vl_moe import modeling_ernie4_5_vl_moe as ernie4_5_vl
+from transformers.models.ernie4_5_vl_moe.configuration_ernie4_5_vl_moe import (
+    Ernie4_5_VLMoeTextConfig,
+)
 from transformers.models.gemma4 import modeling_gemma4 as gemma4
 from transformers.models.glm4v import modeling_glm4v as glm4v
 from transformers.models.glm4v_moe import modeling_glm4v_moe as glm4v_moe
@@ -166,6 +190,7 @@ from transformers.models.llama4 import modeling_llama4 as llama4
 from transformers.models.ministral3 import modeling_ministral3 as ministral3
 from transformers.models.mistral4 import modeling_mistral4 as mistral4
 from transformers.models.qwen2_vl import modeling_qwen2_vl as qwen2_vl
+from transformers.models.qwen2_vl.configuration_qwen2_vl import Qwen2VLVisionConfig
 from transformers.models.qwen3_5 import modeling_qwen3_5 as qwen3_5
 from transformers.models.qwen3_vl import modeling_qwen3_vl as qwen3_vl
 
@@ -174,7 +199,7 @@ DEVICE = "cpu"
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 VERSIONS = {"transformers": transformers.__version__}
 ROPE_TYPES = ("default", "llama3", "yarn", "proportional", "ntk_alpha")
-EXTENSIONS = ()
+EXTENSIONS = ("mrope_hw_alternating",)  # Ernie-4.5-VL's axis map, by its own module
 
 #: Where the rope_types this target leaves out run in transformers.
 _ELSEWHERE = {
@@ -205,6 +230,7 @@ _MROPE_MODELS = {
     "qwen3_vl": (qwen3_vl, Qwen3VLTextConfig, qwen3_vl.Qwen3VLTextRotaryEmbedding, True),
     "qwen3_5": (qwen3_5, Qwen3_5TextConfig, qwen3_5.Qwen3_5TextRotaryEmbedding, True),
     "glm4v": (glm4v, Glm4vTextConfig, glm4v.Glm4vTextRotaryEmbedding, False),
+    "ernie4_5_vl": (ernie4_5_vl, Ernie4_5_VLMoeTextConfig, ernie4_5_vl.Ernie4_5_VLMoeTextRotaryEmbedding, True),
 }
 _MROPE_FORWARD = {model: _unwrapped(entry[2]) for model, entry in _MROPE_MODELS.items()}
 #: The rope_types the M-RoPE modules build (through ROPE_INIT_FUNCTIONS) that this target declares.
@@ -333,8 +359,13 @@ def _is_mrope(config) -> bool:
     return config is not None and config.get("mrope_section") is not None
 
 
-def _mrope_model(interleaved: bool, layout: str, partial: bool) -> str:
+def _mrope_model(interleaved: bool, layout: str, partial: bool, hw_alternating: bool = False) -> str:
     """The model shipping this axis map, lane layout and rotary width (module docstring's table)."""
+    if hw_alternating:
+        if layout != "interleaved" or partial:
+            raise NotImplementedError("Ernie-4.5-VL's axis map (mrope_hw_alternating): its module rotates the whole head "
+                                      "with interleaved lanes (rotate_half_text) only")
+        return "ernie4_5_vl"
     if layout == "interleaved":
         if interleaved:
             raise NotImplementedError(
@@ -347,8 +378,10 @@ def _mrope_model(interleaved: bool, layout: str, partial: bool) -> str:
 
 
 def _check_mrope_type(rope_type: str, model: str) -> None:
-    if rope_type not in _MROPE_TYPES:
+    if rope_type not in _MROPE_TYPES or (model == "ernie4_5_vl" and rope_type != "default"):
         raise NotImplementedError(
+            f"multi-axis RoPE with rope_type {rope_type!r}: Ernie 4.5 VL's rotary module requires 'default'"
+            if model == "ernie4_5_vl" else
             f"multi-axis RoPE with rope_type {rope_type!r}: {model}'s rotary module builds rope_types through "
             f"ROPE_INIT_FUNCTIONS, of which this target declares {list(_MROPE_TYPES)} with an mrope_section "
             f"(no model ships M-RoPE with {rope_type!r})" if rope_type in ROPE_TYPES else
@@ -374,6 +407,7 @@ def _mrope_rotary(model: str, rotary_dim: int, head_dim: int, base: float, froze
     params["mrope_section"] = list(config["mrope_section"])
     if model in ("qwen3_vl", "qwen3_5"):
         params["mrope_interleaved"] = True  # as their checkpoints ship it (the modules always interleave)
+    params.pop("mrope_hw_alternating", None)  # Ernie's map is its module's, the section its [s_h, s_w, s_t]
     if rotary_dim != head_dim:
         params["partial_rotary_factor"] = _partial_rotary_factor(rotary_dim, head_dim)
     kwargs = {"num_hidden_layers": 1, "hidden_size": head_dim, "num_attention_heads": 1, "num_key_value_heads": 1,
@@ -392,8 +426,11 @@ def _mrope_rotary(model: str, rotary_dim: int, head_dim: int, base: float, froze
 
 
 def _mrope_apply(x, positions, head_dim: int, rd: int, base: float, layout: str, config: dict):
-    model = _mrope_model(config["mrope_interleaved"], layout, rd != head_dim)
+    model = _mrope_model(config["mrope_interleaved"], layout, rd != head_dim, config["mrope_hw_alternating"])
     _check_mrope_type(config["rope_type"], model)
+    if model == "ernie4_5_vl" and config["mrope_section"][2] == 0:
+        raise NotImplementedError("Ernie 4.5 VL's module crashes without t pairs (s_t = 0): inv_freq[-t_dim:] is the "
+                                  "whole ladder when t_dim = 0 (a defect, docs/conformance/README.md §3)")
     library = _MROPE_MODELS[model][0]
     module = _mrope_rotary(model, rd, head_dim, base, _freeze(config))
     seq = x.shape[-2]
@@ -408,6 +445,74 @@ def _mrope_apply(x, positions, head_dim: int, rd: int, base: float, layout: str,
             raise AssertionError(f"{model}'s cos has width {cos.shape[-1]}, expected {rd}")
         rotated, _ = library.apply_rotary_pos_emb(x3, x3, cos[0], sin[0], unsqueeze_dim=0)
     return rotated.reshape(x.shape)
+
+
+# --- mrope_positions ----------------------------------------------------------------------------
+
+#: Modality ids of ``mm_token_type_ids``: text 0, image 1, video 2.
+_MODALITY = {"text": 0, "image": 1, "video": 2}
+
+
+@lru_cache(maxsize=8)
+def _vl_model(spatial_merge_size: int, tokens_per_second):
+    """A one-layer Qwen2-VL (tokens_per_second None) or Qwen2.5-VL model: only its ``get_rope_index`` is called."""
+    from transformers import Qwen2_5_VLConfig, Qwen2VLConfig
+    from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import Qwen2_5_VLModel
+    from transformers.models.qwen2_vl.modeling_qwen2_vl import Qwen2VLModel
+
+    text = {"hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 1, "num_key_value_heads": 1,
+            "intermediate_size": 8, "vocab_size": 16, "bos_token_id": None, "eos_token_id": None,
+            "rope_parameters": {"rope_type": "default", "mrope_section": [1, 1, 2], "rope_theta": 1e4}}
+    vision = {"depth": 1, "hidden_size": 8, "embed_dim": 8, "num_heads": 1, "spatial_merge_size": spatial_merge_size}
+    if tokens_per_second is None:
+        return Qwen2VLModel(Qwen2VLConfig(text_config=text, vision_config=vision)).eval()
+    vision.update(intermediate_size=8, out_hidden_size=8, tokens_per_second=tokens_per_second)
+    return Qwen2_5_VLModel(Qwen2_5_VLConfig(text_config=text, vision_config=vision)).eval()
+
+
+def mrope_positions(segments, *, spatial_merge_size=2, tokens_per_second=None):
+    segments, merge, tps = validation.mrope_positions_args(segments, spatial_merge_size, tokens_per_second)
+    kinds, images, videos, seconds = [], [], [], []
+    for kind, size, spg in segments:
+        if kind == "text":
+            kinds += [0] * size
+            continue
+        kinds += [_MODALITY[kind]] * (size[0] * (size[1] // merge) * (size[2] // merge))
+        (images if kind == "image" else videos).append(list(size))
+        if kind == "video":
+            seconds.append(spg)
+    if tps is not None and tps != int(tps):
+        raise NotImplementedError(f"tokens_per_second={tps}: Qwen2.5-VL's vision config takes an integer")
+    model = _vl_model(merge, None if tps is None else int(tps))
+    grids = {"image_grid_thw": torch.tensor(images) if images else None,
+             "video_grid_thw": torch.tensor(videos) if videos else None}
+    if tps is not None:
+        grids["second_per_grid_ts"] = torch.tensor(seconds) if seconds else None
+    with torch.no_grad():
+        positions, _ = model.get_rope_index(torch.zeros(1, len(kinds), dtype=torch.int64), torch.tensor([kinds]), **grids)
+    return positions[:, 0]
+
+
+# --- axial_rope_apply ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _vision_rotary(head_dim: int, base: float):
+    config = Qwen2VLVisionConfig(embed_dim=head_dim, num_heads=1, rope_parameters={"rope_type": "axial", "rope_theta": base})
+    return qwen2_vl.Qwen2VLVisionRotaryEmbedding(config)
+
+
+def axial_rope_apply(x, positions, *, base=10000.0, layout="half"):
+    head_dim, base, layout = validation.axial_rope_apply_args(x, positions, base, layout)
+    if layout != "half":
+        raise NotImplementedError("axial RoPE with interleaved lanes: the vision towers' apply_rotary_pos_emb_vision "
+                                  "pairs (i, i + head_dim/2) only")
+    seq = x.shape[-2]
+    tokens = x.reshape(-1, seq, head_dim).transpose(0, 1)  # [seq, batch·heads, head_dim], the towers' [N, heads, D]
+    with torch.no_grad():
+        cos, sin = _vision_rotary(head_dim, base)(tokens, positions.to(torch.int64).T)  # position_ids (N, 2): (h, w)
+        rotated, _ = qwen2_vl.apply_rotary_pos_emb_vision(tokens, tokens, cos, sin)
+    return rotated.transpose(0, 1).reshape(x.shape)
 
 
 # --- attention_scale ----------------------------------------------------------------------------

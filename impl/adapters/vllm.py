@@ -28,7 +28,10 @@ What runs for each op, and the conventions this adapter converts:
   ``longrope`` switches factors from the positions, not from ``seq_len``; the suite's own
   additions have no counterpart.
 * DTYPES: the kernel's float32/float16/bfloat16. No ``rope_frequencies`` (vLLM exposes cos/sin
-  caches, not frequencies) and no other op.
+  caches, not frequencies).
+* ``attention``: vLLM's vendored flash-attn, ``vllm.vllm_flash_attn.flash_attn_varlen_func`` (what its FlashAttention
+  backend calls with the model's ``alibi_slopes``), FA2 for ALiBi: see :func:`attention`. Written against the
+  interface without a GPU to run it on (unverified).
 """
 
 from __future__ import annotations
@@ -108,3 +111,44 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     with torch.no_grad():
         rotated, _ = rope.forward_cuda(positions.to(device=x.device, dtype=torch.int64), query, key)
     return rotated.reshape(seq, heads, head_dim).transpose(0, 1).reshape(x.shape)
+
+
+# --- attention: the vendored flash_attn_varlen_func with alibi_slopes ----------------------------------------------
+def attention(q, k, v, *, scale=None, causal=False, bias=None, slopes=None, q_positions=None, k_positions=None,
+              t5_table=None, t5=None):
+    """``vllm.vllm_flash_attn.flash_attn_varlen_func`` on one packed batch (``cu_seqlens`` of equal-length rows).
+
+    Conventions: tokens first, ``(total_tokens, heads, D)``; rows packed with ``cu_seqlens_q``/``cu_seqlens_k`` (each
+    row's lengths L and S, so the bottom-right alignment is per row, as vLLM's prefill has it); grouped-query heads
+    native; ``alibi_slopes`` float32 ``(heads,)`` (given, or 2^(−8h/P) rounded once); ``fa_version=2`` where the
+    function takes it (FA3 has no ALiBi). Positions: bottom-right, or the default moved by one common shift; no T5 or
+    array bias; float16/bfloat16 and value_dim = head_dim (the kernel's constraints). Anything the installed function
+    does not accept is "not provided".
+    """
+    import inspect
+
+    from impl.adapters import _attention_bias as bias_of
+
+    flash = require("vllm.vllm_flash_attn", package="vllm", extra="cuda")
+    args = validation.attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
+    accepted = inspect.signature(flash.flash_attn_varlen_func).parameters
+    if args.bias not in (None, "alibi") or "alibi_slopes" not in accepted:
+        raise NotImplementedError(f"bias={args.bias!r}: vLLM's flash-attn takes ALiBi slopes only")
+    if q.dtype not in (torch.float16, torch.bfloat16) or args.value_dim != args.head_dim or not args.q_len or not args.k_len:
+        raise NotImplementedError("vLLM's flash-attn runs float16/bfloat16 with value_dim = head_dim and non-empty rows")
+    qp, kp = bias_of.positions(torch, args, q_positions, k_positions, q.device)
+    default_q, default_k = bias_of.positions(torch, args, None, None, q.device)
+    shift = int(kp[0] - default_k[0])
+    if not (torch.equal(kp - shift, default_k) and torch.equal(qp - shift, default_q)):
+        raise NotImplementedError("positions other than bottom-right (up to a common shift): the kernel infers them")
+    b, device = args.batch, q.device
+    cu_q = torch.arange(0, (b + 1) * args.q_len, args.q_len, dtype=torch.int32, device=device)
+    cu_k = torch.arange(0, (b + 1) * args.k_len, args.k_len, dtype=torch.int32, device=device)
+    extra = {"fa_version": 2} if "fa_version" in accepted else {}
+    alibi = None if args.bias is None else bias_of.slopes_of(torch, args, slopes, torch.float32, device)
+    tokens = [x.transpose(1, 2).reshape(-1, x.shape[1], x.shape[3]).contiguous() for x in (q, k, v)]
+    with torch.no_grad():
+        out = flash.flash_attn_varlen_func(tokens[0], tokens[1], tokens[2], max_seqlen_q=args.q_len, cu_seqlens_q=cu_q,
+                                           max_seqlen_k=args.k_len, cu_seqlens_k=cu_k, softmax_scale=args.scale,
+                                           causal=causal, alibi_slopes=alibi, **extra)
+    return out.reshape(b, args.q_len, args.heads, args.value_dim).transpose(1, 2).contiguous()

@@ -66,6 +66,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import ml_dtypes
 import numpy as np
 
 from spec import error_model, rope_parameters, validation
@@ -749,7 +750,7 @@ def _frequency_hypotheses(cfg: _Config, observed, dtype: str) -> Iterator[tuple[
         yield variant.id, SEMANTIC, variant.frequencies_text, variant.model, dtype, SLACK
     for precision in LOWER:  # θ held in a lower precision: representable in it, and within its error model
         if error_model.unit_roundoff(precision) > error_model.unit_roundoff(dtype) and _held_in(observed, precision):
-            largest = float(np.finfo(numpy_dtype(precision)).max)
+            largest = float(ml_dtypes.finfo(numpy_dtype(precision)).max)  # np.finfo rejects bfloat16
             if cfg.base > largest:  # the base itself is inf there: b^(2i/d) = inf, θ_i = 0 for every i ≥ 1
                 first = np.arange(model.hi.size) == 0
                 text = (f"{precision} frequencies: the base {_fmt(cfg.base)} overflows {precision} (largest {largest:g}), "

@@ -2,9 +2,9 @@
 
 It exists to show that the gate judges behaviour, not one implementation's arithmetic: RoPE as
 Meta's Llama writes it (pairs as complex numbers times e^{i·m·θ}; multi-axis positions picked per pair as
-Hugging Face's Qwen2-VL and Qwen3-VL modules do), frequencies through exp/log,
-xPos as the paper writes it (ζ^(±m/B)·e^{i·m·θ}), attention scales query by query in Python floats,
-ALiBi the Bloom way (key-only bias m·j, slopes from the ofirpress reference code), T5 buckets as
+Hugging Face's Qwen2-VL, Qwen3-VL and Ernie-4.5-VL modules do), frequencies through exp/log, axial 2-D
+RoPE as the vision towers write it, M-RoPE positions as Hugging Face 4.x's ``get_rope_index`` loop, xPos
+as the paper writes it (ζ^(±m/B)·e^{i·m·θ}), attention scales query by query in Python floats, ALiBi the Bloom way (key-only bias m·j, slopes from the ofirpress reference code), T5 buckets as
 Hugging Face writes them (float32 log). Arguments are validated through ``spec.validation`` exactly
 as the reference does, so bad input raises the same errors.
 """
@@ -14,6 +14,8 @@ import math
 import numpy as np
 
 from spec import validation
+
+EXTENSIONS = ("mrope_hw_alternating",)  # Ernie-4.5-VL's axis map, written as Hugging Face's module does
 
 
 def _frequencies(dim, base):
@@ -61,10 +63,15 @@ def _pair_positions(positions, config, pairs):
     rows = np.broadcast_to(positions, (3, positions.shape[-1])) if config and config["mrope_section"] else positions[None]
     if not (config and config["mrope_section"]):
         return np.repeat(rows[0][:, None], pairs, 1)
+    out = np.repeat(rows[0][:, None], pairs, 1)
+    if config["mrope_hw_alternating"]:  # Ernie-4.5-VL: [s_h, s_w, s_t], the h/w pairs stacked and flattened
+        s_h, s_w, _ = config["mrope_section"]
+        out[:, 0 : s_h + s_w : 2] = rows[1][:, None]
+        out[:, 1 : s_h + s_w : 2] = rows[2][:, None]
+        return out
     s_t, s_h, s_w = config["mrope_section"]
     if not config["mrope_interleaved"]:
         return np.concatenate([np.repeat(rows[k][:, None], n, 1) for k, n in enumerate((s_t, s_h, s_w))], axis=1)
-    out = np.repeat(rows[0][:, None], pairs, 1)
     out[:, 1 : 3 * s_h : 3] = rows[1][:, None]
     out[:, 2 : 3 * s_w : 3] = rows[2][:, None]
     return out
@@ -80,6 +87,36 @@ def rope_apply(x, positions, *, base=10000.0, layout="half", rotary_dim=None, sc
     rotor = np.exp(1j * _pair_positions(positions, config, rd // 2).astype(real) * theta)  # complex64 for float32 angles
     z = _as_complex(x[..., :rd].astype(real), layout) * rotor
     return np.concatenate([_from_complex(z, layout).astype(x.dtype), x[..., rd:]], axis=-1)
+
+
+def mrope_positions(segments, *, spatial_merge_size=2, tokens_per_second=None):
+    """Hugging Face 4.x's ``get_rope_index`` loop: each segment at st_idx = max of the previous one + 1, a grid's
+    t index times the float interval, truncated after the multiply."""
+    segments, merge, tps = validation.mrope_positions_args(segments, spatial_merge_size, tokens_per_second)
+    llm_pos_ids = []
+    for kind, size, seconds in segments:
+        st_idx = int(llm_pos_ids[-1].max()) + 1 if llm_pos_ids else 0
+        if kind == "text":
+            llm_pos_ids.append(np.tile(np.arange(size), (3, 1)) + st_idx)
+            continue
+        t, h, w = size[0], size[1] // merge, size[2] // merge
+        interval = tps * seconds if kind == "video" and tps is not None else 1
+        t_index = (np.arange(t).reshape(-1, 1) * interval).astype(np.int64).repeat(h * w, 1).flatten()
+        h_index = np.arange(h).reshape(1, -1, 1).repeat(t, 0).repeat(w, 2).flatten()
+        w_index = np.arange(w).reshape(1, 1, -1).repeat(t, 0).repeat(h, 1).flatten()
+        llm_pos_ids.append(np.stack([t_index, h_index, w_index]) + st_idx)
+    return np.concatenate(llm_pos_ids, axis=1).astype(np.int64)
+
+
+def axial_rope_apply(x, positions, *, base=10000.0, layout="half"):
+    """The vision towers' way: patches as (h, w) pairs, one exp/log ladder over half the head, [h·ω | w·ω] as complex
+    rotors."""
+    head_dim, base, layout = validation.axial_rope_apply_args(x, positions, base, layout)
+    real = np.float64 if x.dtype == np.float64 else np.float32
+    theta = _frequencies(head_dim // 2, base).astype(real)
+    h, w = positions.astype(real)
+    rotor = np.exp(1j * np.concatenate([np.outer(h, theta), np.outer(w, theta)], axis=-1))
+    return _from_complex(_as_complex(x.astype(real), layout) * rotor, layout).astype(x.dtype)
 
 
 def xpos_apply(x, positions, *, role, base=10000.0, layout="half", scale_base=512.0):
@@ -168,3 +205,52 @@ def t5_bucket(relative_position, *, bidirectional=True, num_buckets=32, max_dist
 def learned_absolute(table, positions):
     validation.learned_absolute_args(table, positions)  # raises ValueError outside [0, len(table))
     return table[positions]
+
+
+# --- attention ------------------------------------------------------------------------------------
+def attention(q, k, v, *, scale=None, causal=False, bias=None, slopes=None, q_positions=None, k_positions=None,
+              t5_table=None, t5=None):
+    """flash-attn 2's way: keys in blocks of 4 with an online softmax (a running maximum and sum, rescaled per
+    block), ALiBi key-only (+m·k_pos) under a causal mask and −m·|q_pos − k_pos| without (flash-attn's two
+    forms), slopes from the ofirpress code, T5 buckets as Hugging Face writes them (``t5_bucket`` above), one
+    query head at a time reading its KV head h // (heads/kv_heads)."""
+    args = validation.attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
+    work = np.float64 if q.dtype == np.float64 else np.float32
+    n_q, n_k = args.q_len, args.k_len
+    qp = np.arange(n_k - n_q, n_k) if q_positions is None else np.asarray(q_positions, np.int64)
+    kp = np.arange(n_k) if k_positions is None else np.asarray(k_positions, np.int64)
+    m = np.array(_ofirpress_slopes(args.heads), work) if slopes is None else np.asarray(slopes, work)
+    seen = (kp[None, :] <= qp[:, None]) if causal else np.ones((n_q, n_k), bool)
+    array = None if args.bias != "array" else np.broadcast_to(np.asarray(bias, work), (args.batch, args.heads, n_q, n_k))
+    out = np.zeros((args.batch, args.heads, n_q, args.value_dim), work)
+    for h in range(args.heads):
+        keys, values = k[:, h // args.groups].astype(work), v[:, h // args.groups].astype(work)
+        if args.bias == "alibi":
+            added = np.broadcast_to(m[h] * kp.astype(work), (n_q, n_k)) if causal else -m[h] * np.abs(qp[:, None] - kp[None, :]).astype(work)
+        elif args.bias == "t5":
+            bidirectional, buckets, max_distance = args.t5
+            rows = t5_bucket(kp[None, :] - qp[:, None], bidirectional=bidirectional, num_buckets=buckets, max_distance=max_distance)
+            added = np.asarray(t5_table, work)[rows, h]
+        else:
+            added = np.zeros((n_q, n_k), work)
+        running_max = np.full((args.batch, n_q), -np.inf, work)
+        running_sum = np.zeros((args.batch, n_q), work)
+        accumulated = np.zeros((args.batch, n_q, args.value_dim), work)
+        for start in range(0, n_k, 4):
+            block = slice(start, start + 4)
+            score = work(args.scale) * (q[:, h].astype(work) @ keys[:, block].swapaxes(-1, -2)) + added[:, block]
+            visible = np.broadcast_to(seen[:, block], score.shape)
+            if array is not None:
+                score = score + array[:, h, :, block]
+                visible = visible & ~np.isneginf(array[:, h, :, block])
+            score = np.where(visible, score, -np.inf)
+            new_max = np.maximum(running_max, score.max(-1))
+            anchor = np.where(np.isneginf(new_max), 0, new_max)
+            correction = np.exp(running_max - anchor)
+            weights = np.exp(score - anchor[..., None])
+            running_sum = running_sum * correction + weights.sum(-1)
+            accumulated = accumulated * correction[..., None] + weights @ values[:, block]
+            running_max = new_max
+        safe = np.where(running_sum > 0, running_sum, 1)[..., None]
+        out[:, h] = np.where(running_sum[..., None] > 0, accumulated / safe, 0)
+    return out.astype(q.dtype)

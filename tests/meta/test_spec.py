@@ -16,7 +16,20 @@ from hypothesis import strategies as st
 
 from proofs import scaling as scaling_proofs
 from proofs import xpos as xpos_proofs
-from spec import alibi, attention_scale, error_model, models, phases, rope, rope_parameters, sinusoidal, t5, xpos
+from spec import (
+    alibi,
+    attention,
+    attention_scale,
+    axial,
+    error_model,
+    models,
+    phases,
+    rope,
+    rope_parameters,
+    sinusoidal,
+    t5,
+    xpos,
+)
 from spec.scaling import correction_dim, frequency_model
 from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
 from tests.test_validation import BAD_INPUTS, expect_rejection
@@ -82,7 +95,8 @@ def test_error_model_scales():
 
 ORACLES = {"sinusoidal": sinusoidal.sinusoidal, "rope_frequencies": rope.rope_frequencies, "rope_apply": rope.rope_apply,
            "alibi_slopes": alibi.alibi_slopes, "alibi_bias": alibi.alibi_bias, "t5_bucket": t5.t5_bucket,
-           "xpos_apply": xpos.xpos_apply, "attention_scale": attention_scale.attention_scale}
+           "xpos_apply": xpos.xpos_apply, "attention_scale": attention_scale.attention_scale,
+           "attention": attention.attention}
 
 
 @pytest.mark.parametrize("case", [c for c in BAD_INPUTS if c[0] in ORACLES], ids=lambda c: f"{c[0]}-{c[1]}")
@@ -278,3 +292,27 @@ def test_hunyuan_dynamic_alpha_is_fixed_alpha_ntk():
     short, long = (frequency_model(128, 10000.0, scaling, n).theta for n in (None, 1 << 20))
     assert np.array_equal(short, long)
     assert short[-1] == pytest.approx(frequency_model(128, 10000.0).theta[-1] / 1000.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("rotary_dim, base, scaling, golden", [
+    # GLM-4.1V/4.5V: chunked [8, 12, 12] over the partial rotary's 64 dims (variants.md §3)
+    (64, 1e4, {"mrope_section": [8, 12, 12]},
+     {0: 2.0, 7: 0.2667042864, 8: 0.3, 19: 0.0126508951, 20: 0.0158113883, 31: 0.0006667607}),
+    # Ernie-4.5-VL: [s_h, s_w, s_t] = [22, 22, 20], h/w alternating, then t (variants.md §3)
+    (128, 5e5, {"mrope_section": [22, 22, 20], "mrope_hw_alternating": True},
+     {0: 3.0, 1: 4.0730861693, 43: 7.412668e-4, 44: 2.415395e-4, 63: 4.9103e-6}),
+])
+def test_mrope_golden_angles(rotary_dim, base, scaling, golden):
+    """The angle (mod 2π) of each listed pair for the query at (t, h, w) = (2, 3, 5), to the golden's printed digits."""
+    config = rope_parameters.normalise({"rope_type": "default", **scaling}, rotary_dim, None)
+    angles = rope.pair_phases(np.array([[2], [3], [5]]), frequency_model(rotary_dim, base), config)[0]
+    for pair, value in golden.items():
+        assert abs(math.remainder(angles[pair] - value, 2 * math.pi)) <= max(5e-5 * value if value < 1e-3 else 0, 5e-11), pair
+
+
+def test_axial_golden_angles():
+    """Qwen2-VL's ViT (head 80, θ = 10⁴) at (h, w) = (3, 5): pairs 0 = 3, 19 = 4.75467957738e-4, 20 = 5,
+    39 = 7.92446596231e-4 (variants.md §6)."""
+    angles = axial.pair_phases(np.array([[3], [5]]), 80, 1e4)[0]
+    for pair, value in {0: 3.0, 19: 4.75467957738e-4, 20: 5.0, 39: 7.92446596231e-4}.items():
+        assert abs(math.remainder(angles[pair] - value, 2 * math.pi)) <= 5e-15 * max(value, 1), pair

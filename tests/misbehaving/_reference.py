@@ -7,8 +7,11 @@ the protocol — and redefines the one op it breaks.
 from impl.numpy_ref import (  # noqa: F401
     alibi_bias,
     alibi_slopes,
+    attention,
     attention_scale,
+    axial_rope_apply,
     learned_absolute,
+    mrope_positions,
     rope_apply,
     rope_frequencies,
     sinusoidal,

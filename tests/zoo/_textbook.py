@@ -91,6 +91,66 @@ def mrope_apply(axes_of, *, rows_of=mrope_rows, lanes_of=lambda config, layout: 
     return rope_apply
 
 
+def mrope_segment_start(rows, segment, merge):
+    """Where the segment after ``rows`` starts: one past their largest entry (Qwen's reference code)."""
+    return int(rows.max()) + 1
+
+
+def mrope_frame_offsets(frames, interval):
+    """⌊k·interval⌋ for each frame k (interval a float: the drawn ones multiply exactly)."""
+    return np.floor(np.arange(frames) * interval).astype(np.int64)
+
+
+def mrope_positions_with(start_of=mrope_segment_start, frame_offsets=mrope_frame_offsets, merged=True):
+    """A protocol ``mrope_positions`` whose pieces are the member's: ``start_of(rows, segment, merge)`` the next segment's
+    start, ``frame_offsets(frames, interval)`` a video's time offsets, ``merged`` whether h/w count merged tokens."""
+    from spec import validation
+
+    def mrope_positions(segments, *, spatial_merge_size=2, tokens_per_second=None):
+        segments, merge, tps = validation.mrope_positions_args(segments, spatial_merge_size, tokens_per_second)
+        pieces, start = [], 0
+        for kind, size, seconds in segments:
+            if kind == "text":
+                piece = np.repeat(start + np.arange(size)[None], 3, 0)
+            else:
+                frames, height, width = size[0], size[1] // merge, size[2] // merge
+                interval = 1.0 if kind == "image" or tps is None else tps * seconds
+                t, h, w = np.meshgrid(frame_offsets(frames, interval), np.arange(height), np.arange(width), indexing="ij")
+                scale = 1 if merged else merge
+                piece = start + np.stack([t.ravel(), scale * h.ravel(), scale * w.ravel()])
+            pieces.append(piece.astype(np.int64))
+            start = start_of(piece, (kind, size, seconds), merge) if kind != "text" else int(piece.max()) + 1
+        return np.concatenate(pieces, axis=1)
+
+    return mrope_positions
+
+
+# --- axial (2-D vision) RoPE ------------------------------------------------------------------------
+
+def axial_pair_positions(positions, head_dim):
+    """``[seq, head_dim/2]``: row h on the first head_dim/4 pairs, row w on the rest."""
+    return np.repeat(positions, head_dim // 4, axis=0).T
+
+
+def axial_ladder(head_dim, base, dtype):
+    """Each axis's ladder over half the head, ω_k = base^(−2k/(d/2)), for the h block then the w block."""
+    return np.tile(inv_freq(head_dim // 2, base, dtype), 2)
+
+
+def axial_apply(pair_positions_of=axial_pair_positions, ladder_of=axial_ladder):
+    """A protocol ``axial_rope_apply`` whose pieces are the member's: ``pair_positions_of(positions, head_dim)`` each
+    pair's position, ``ladder_of(head_dim, base, dtype)`` each pair's frequency."""
+    from spec import validation
+
+    def axial_rope_apply(x, positions, *, base=10000.0, layout="half"):
+        head_dim, base, layout = validation.axial_rope_apply_args(x, positions, base, layout)
+        theta = ladder_of(head_dim, base, angle_dtype(x))
+        angles_ = np.asarray(pair_positions_of(positions, head_dim)).astype(theta.dtype) * theta[None, :]
+        return rotate(x, *cos_sin(angles_, x.dtype), layout, head_dim)
+
+    return axial_rope_apply
+
+
 # --- xPos ----------------------------------------------------------------------------------------
 
 def xpos_zeta(head_dim):

@@ -1,0 +1,14 @@
+"""Bug: axial RoPE casts the patch coordinates to float16 before the angles (a half-precision model building its
+rotary table in the activations' dtype): coordinates beyond 2048 round to even numbers, so the angle is no longer a
+function of the offset alone.
+
+Caught by the axial oracle and the relative and swap properties (at coordinates > 2048)."""
+
+import numpy as np
+
+from tests.zoo import _textbook as textbook
+
+PLANTED = None
+
+axial_rope_apply = textbook.axial_apply(
+    lambda positions, head_dim: textbook.axial_pair_positions(positions.astype(np.float16).astype(np.float64), head_dim))  # BUG

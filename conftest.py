@@ -8,10 +8,12 @@ that could not be loaded is "unavailable". The terminal summary tabulates target
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -178,6 +180,8 @@ def pytest_collection_modifyitems(config, items):
         else:
             continue
         item.add_marker(pytest.mark.skip(reason=item.conformance_settled[1]))
+    if config.getoption("--only-kills"):
+        _keep_recorded_kills(config, items)
     if config.getoption("--verdicts-only"):
         settled = [item for item in items if hasattr(item, "conformance_settled")]
         if settled:
@@ -281,6 +285,23 @@ def _diagnosis(item, record) -> dict | None:
     explained = [d for d in found if d["hypothesis"]]
     departing = [d for d in found if not d["text"].startswith(diagnosis.MATCHES_ORACLE)]
     return (explained or departing or found or [None])[0]
+
+
+def _keep_recorded_kills(config, items) -> None:
+    """``--only-kills``: a target the kill matrix names keeps only the properties recorded as killing it."""
+    matrix = json.loads(Path(config.getoption("--only-kills")).read_text())
+    recorded = {(member, prop) for prop, members in matrix.items() for member in members}
+    named = {member for member, _ in recorded}
+    dropped = []
+    for item in items:
+        found = _conformance(item)
+        member = Path(found[1].name).stem if found else None
+        if member in named and (member, item.originalname) not in recorded:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        dropped_ids = {id(item) for item in dropped}
+        items[:] = [item for item in items if id(item) not in dropped_ids]
 
 
 def _configuration(arguments: dict) -> tuple:

@@ -21,7 +21,7 @@ OUTPUT = ROOT / "docs" / "kill-matrix.json"
 
 
 def main() -> int:
-    test_zoo.start_in_background()
+    test_zoo.start_in_background(full=True)
     results = []
     for run, report in test_zoo._RUNS:
         run.wait(timeout=1200)

@@ -74,7 +74,14 @@ from spec.layouts import pair_indices
 from spec.phases import pair_exponents, reduce_phases
 from spec.scaling import FrequencyModel, frequency_model
 from spec.targets import numpy_dtype
-from tests.diagnosis import MATCHES_ORACLE, PRECISION, SEMANTIC, UNEXPLAINED, Diagnosis, probe
+from tests.diagnosis import (
+    MATCHES_ORACLE,
+    PRECISION,
+    SEMANTIC,
+    UNEXPLAINED,
+    Diagnosis,
+    probe,
+)
 
 #: Probe positions: small ones pin offsets and directions (tight tolerances), large ones the frequencies;
 #: successive ratios ≤ 16 so a frequency can be unwrapped from one position to the next; 1001 is exact in float16

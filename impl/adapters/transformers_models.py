@@ -118,7 +118,9 @@ converts:
   config: a fractional one is not provided; ``second_per_grid_ts`` per video). The segments become the
   model's inputs: ``mm_token_type_ids`` (0 text, 1 image, 2 video, one per merged token), zero
   ``input_ids`` (the method reads only the types), ``image_grid_thw``/``video_grid_thw`` in order; the
-  result is ``position_ids[:, 0]`` (batch of one).
+  result is ``position_ids[:, 0]`` (batch of one). Two adjacent grids of one kind are not provided: the
+  method groups consecutive tokens of a modality into one grid, and real prompts put vision start/end
+  tokens (text) between them.
 * ``axial_rope_apply``: the vision towers' rotary module, ``Qwen2VLVisionRotaryEmbedding`` (rope_type
   ``"axial"``, ``rope_theta = base``, ``embed_dim = head_dim`` with one head) on ``position_ids (N, 2)`` =
   positions transposed (what ``get_vision_position_ids`` hands it: the code's shape, its comment says
@@ -472,6 +474,9 @@ def _vl_model(spatial_merge_size: int, tokens_per_second):
 
 def mrope_positions(segments, *, spatial_merge_size=2, tokens_per_second=None):
     segments, merge, tps = validation.mrope_positions_args(segments, spatial_merge_size, tokens_per_second)
+    if any(a[0] == b[0] != "text" for a, b in zip(segments, segments[1:])):
+        raise NotImplementedError("two adjacent grids of one kind: get_rope_index groups consecutive tokens of a modality "
+                                  "into one grid (real prompts separate them with vision start/end tokens)")
     kinds, images, videos, seconds = [], [], [], []
     for kind, size, spg in segments:
         if kind == "text":

@@ -36,6 +36,7 @@ Conventions converted:
 * ``MAX_POSITION`` (2^16, every position of a 64K context): the interpreter runs one kernel program
   per token and head (~16 ms each), and the precision-horizon search rotates 64 unit vectors at
   every scanned position; a longer range multiplies that search, not what the properties check.
+  Even so one such call takes ~2 min: a gate run needs ``CONFORMANCE_OP_TIMEOUT`` above its 20 s.
 * No other op: xFormers exposes no frequencies, ALiBi or sinusoid tables.
 """
 

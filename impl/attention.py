@@ -17,38 +17,8 @@ from __future__ import annotations
 
 import math
 
+from impl.reference import alibi_slopes_in, t5_buckets
 from spec import validation
-
-
-def _slopes(xp, heads: int, dtype, device):
-    """m_h = r^k in ``dtype`` (Bloom/MPT's ratio powers): 2^(−8/P) for h = 1…P, then 2^(−4/P) to odd powers."""
-    p = 1 << (heads.bit_length() - 1)
-
-    def series(ratio_exponent: float, powers):
-        ratio = xp.asarray(2.0 ** (-ratio_exponent), dtype=dtype, device=device)
-        return ratio ** xp.asarray(powers, dtype=dtype, device=device)
-
-    main = series(8 / p, list(range(1, p + 1)))
-    if heads == p:
-        return main
-    return xp.concat([main, series(4 / p, list(range(1, 2 * (heads - p), 2)))])
-
-
-def _t5_buckets(xp, relative, bidirectional: bool, buckets: int, max_distance: int):
-    """mesh-tensorflow's bucket of relative = key − query (int64), its log in float64."""
-    n = -relative
-    if bidirectional:
-        buckets //= 2
-        offset = xp.where(n < 0, buckets, 0)
-        n = xp.abs(n)
-    else:
-        offset = xp.zeros_like(n)
-        n = xp.maximum(n, xp.zeros_like(n))
-    max_exact = buckets // 2
-    ratio = xp.astype(xp.maximum(n, xp.full_like(n, max_exact)), xp.float64) / max_exact
-    log_steps = xp.log(ratio) / math.log(max_distance / max_exact) * (buckets - max_exact)
-    large = xp.minimum(max_exact + xp.astype(log_steps, xp.int64), xp.full_like(n, buckets - 1))
-    return offset + xp.where(n < max_exact, n, large)
 
 
 def make_attention(xp):
@@ -74,11 +44,11 @@ def make_attention(xp):
 
         visible = None
         if args.bias == "alibi":
-            m = _slopes(xp, args.heads, work, device) if slopes is None else xp.astype(slopes, work)
+            m = alibi_slopes_in(xp, args.heads, work, device) if slopes is None else xp.astype(slopes, work)
             distance = xp.astype(xp.abs(qp[:, None] - kp[None, :]), work)
             s = s - m[:, None, None] * distance
         elif args.bias == "t5":
-            bucket = _t5_buckets(xp, kp[None, :] - qp[:, None], *args.t5)
+            bucket = t5_buckets(xp, kp[None, :] - qp[:, None], *args.t5, xp.float64)
             table = xp.astype(t5_table, work)  # [num_buckets, heads]
             per_head = xp.take(table, xp.reshape(bucket, (-1,)), axis=0)  # [L·S, heads]
             s = s + xp.reshape(xp.permute_dims(per_head, (1, 0)), (args.heads, length_q, length_k))

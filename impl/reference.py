@@ -47,6 +47,37 @@ _TWO_PI_SPLIT = _split(_TWO_PI[0])
 EXTENSIONS = rope_parameters.EXTENSIONS
 
 
+def alibi_slopes_in(xp, heads: int, dtype, device):
+    """m_h = r^k in ``dtype`` (Bloom/MPT's ratio powers): 2^(−8/P) for h = 1…P, then 2^(−4/P) to odd powers."""
+    p = 1 << (heads.bit_length() - 1)
+
+    def series(ratio_exponent: float, powers):
+        ratio = xp.asarray(2.0 ** (-ratio_exponent), dtype=dtype, device=device)
+        return ratio ** xp.asarray(powers, dtype=dtype, device=device)
+
+    main = series(8 / p, list(range(1, p + 1)))
+    if heads == p:
+        return main
+    return xp.concat([main, series(4 / p, list(range(1, 2 * (heads - p), 2)))])
+
+
+def t5_buckets(xp, relative_position, bidirectional: bool, buckets: int, max_distance: int, log_dtype):
+    """mesh-tensorflow's bucket of relative = key − query (validated), its log taken in ``log_dtype``."""
+    n = -xp.astype(relative_position, xp.int64)
+    if bidirectional:
+        buckets //= 2
+        offset = xp.where(n < 0, buckets, 0)
+        n = xp.abs(n)
+    else:
+        offset = xp.zeros_like(n)
+        n = xp.maximum(n, xp.zeros_like(n))
+    max_exact = buckets // 2
+    ratio = xp.astype(xp.maximum(n, xp.full_like(n, max_exact)), log_dtype) / max_exact
+    log_steps = xp.log(ratio) / math.log(max_distance / max_exact) * (buckets - max_exact)
+    large = xp.minimum(max_exact + xp.astype(log_steps, xp.int64), xp.full_like(n, buckets - 1))
+    return offset + xp.where(n < max_exact, n, large)
+
+
 class ArrayBackend:
     """All protocol ops for one array namespace ``xp`` (array-api-compat) on one device."""
 
@@ -220,17 +251,7 @@ class ArrayBackend:
 
     def alibi_slopes(self, num_heads):
         n = validation.integer("num_heads", num_heads, minimum=1)
-        xp = self.xp
-        p = 1 << (n.bit_length() - 1)
-
-        def series(ratio_exponent: float, powers):
-            ratio = xp.asarray(2.0 ** (-ratio_exponent), dtype=self.float_dtype, device=self.device)
-            return ratio ** xp.asarray(powers, dtype=self.float_dtype, device=self.device)
-
-        main = series(8 / p, list(range(1, p + 1)))
-        if n == p:
-            return main
-        return xp.concat([main, series(4 / p, list(range(1, 2 * (n - p), 2)))])
+        return alibi_slopes_in(self.xp, n, self.float_dtype, self.device)
 
     def alibi_bias(self, num_heads, q_len, k_len, *, causal=True):
         validation.alibi_bias_args(num_heads, q_len, k_len, causal)
@@ -244,20 +265,8 @@ class ArrayBackend:
         return xp.where(distance >= 0, -slopes * distance, xp.asarray(-math.inf, dtype=self.float_dtype, device=self.device))
 
     def t5_bucket(self, relative_position, *, bidirectional=True, num_buckets=32, max_distance=128):
-        buckets, max_exact = validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)
-        xp = self.xp
-        n = -xp.astype(relative_position, xp.int64)
-        if bidirectional:
-            buckets //= 2
-            offset = xp.where(n < 0, buckets, 0)
-            n = xp.abs(n)
-        else:
-            offset = xp.zeros_like(n)
-            n = xp.maximum(n, xp.zeros_like(n))
-        ratio = xp.astype(xp.maximum(n, xp.full_like(n, max_exact)), self.float_dtype) / max_exact
-        log_steps = xp.log(ratio) / math.log(max_distance / max_exact) * (buckets - max_exact)
-        large = xp.minimum(max_exact + xp.astype(log_steps, xp.int64), xp.full_like(n, buckets - 1))
-        return offset + xp.where(n < max_exact, n, large)
+        validation.t5_bucket_args(relative_position, bidirectional, num_buckets, max_distance)
+        return t5_buckets(self.xp, relative_position, bidirectional, num_buckets, max_distance, self.float_dtype)
 
     def learned_absolute(self, table, positions):
         validation.learned_absolute_args(table, positions)

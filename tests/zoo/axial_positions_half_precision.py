@@ -2,7 +2,8 @@
 rotary table in the activations' dtype): coordinates beyond 2048 round to even numbers, so the angle is no longer a
 function of the offset alone.
 
-Caught by the axial oracle and the relative and swap properties (at coordinates > 2048)."""
+Caught by the axial oracle and the relative property (at coordinates > 2048; the swap property too, when a draw puts
+the rows on different sides of a float16 spacing)."""
 
 import numpy as np
 

@@ -45,6 +45,18 @@ def pytest_configure(config):
     config.conformance_writer = ReportWriter(path) if path and not hasattr(config, "workerinput") else None
 
 
+#: The suite's tests of itself (array-api-tests' ``meta_tests/``): none carries the ``conformance`` mark.
+META_TESTS = Path(__file__).parent / "tests" / "meta"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """A ``-m conformance`` run does not collect the suite's tests of itself: importing them (every derivation,
+    matplotlib) costs ≈ 4 s, and the mark would deselect each of them anyway."""
+    if collection_path == META_TESTS and config.option.markexpr.strip() == "conformance":
+        return True
+    return None
+
+
 def _models(config) -> list:
     """The models of --model and --rope-config (spec.models); a bad name or file is a usage error."""
     import json

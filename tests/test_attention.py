@@ -304,22 +304,29 @@ def test_attention_ignores_invisible_keys(target, chosen_dtypes, data, case, fut
                  context={"head": lambda i: i[1], "query position": lambda i: int(qp[i[2]])})
 
 
+#: A shift every example makes besides the drawn one: odd, past float16's exact integers (2048) and bfloat16's (256).
+FAR_SHIFT = 4097
+
+
 @conformance("attention", "shift", derivation=proofs.SHIFT.name)
 @given(case=cases(biases=("alibi", "t5"), positions=("default", "offset", "scattered")),
        shift=st.integers(-4096, 4096) | st.integers(0, 2**21), data=st.data())
 def test_attention_shift_invariance(target, chosen_dtypes, data, case, shift):
     """Every position moved by t changes nothing (relative biases, the causal test on k − q): catches absolute
-    positions leaking into the bias and positions held in half precision (float16 keeps integers to 2048)."""
+    positions leaking into the bias and positions held in half precision (float16 keeps integers to 2048). Each
+    example moves by the drawn t and by FAR_SHIFT."""
     dtype = draw_dtype(data, target, chosen_dtypes)
     base = inputs(case, dtype)
     result = exact(base)
     qp, kp = result.q_positions, result.k_positions
-    t = int(max(shift, -int(min(qp.min(), kp.min()))))  # positions stay ≥ 0
-    moved = base.replace(options={"q_positions": proofs.shifted()(qp, t), "k_positions": proofs.shifted()(kp, t)})
-    bound = tolerance(result, base, dtype) + tolerance(exact(moved), moved, dtype)
-    assert_within(observe(target, dtype, moved), observe(target, dtype, base), bound,
-                  what=f"output at positions + {t} vs at the positions ({describe(case)})", how="sum of two " + MODEL,
-                  context=context(result))
+    unmoved = observe(target, dtype, base)
+    for drawn in (shift, FAR_SHIFT):
+        t = int(max(drawn, -int(min(qp.min(), kp.min()))))  # positions stay ≥ 0
+        moved = base.replace(options={"q_positions": proofs.shifted()(qp, t), "k_positions": proofs.shifted()(kp, t)})
+        bound = tolerance(result, base, dtype) + tolerance(exact(moved), moved, dtype)
+        assert_within(observe(target, dtype, moved), unmoved, bound,
+                      what=f"output at positions + {t} vs at the positions ({describe(case)})", how="sum of two " + MODEL,
+                      context=context(result))
 
 
 def probe_inputs(case: Case, dtype: str, causal: bool) -> Inputs:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -72,7 +69,7 @@ GATE_RUNS = {
                ["--target", ",".join(MODEL_TARGETS), "--model", ",".join(MODELS), "--rope-config", "{folder}/config.json",
                 "-m", "conformance", "--conformance-report", "{folder}/report.json"]),
 }
-_STARTED: dict[str, tuple[subprocess.Popen, Path]] = {}
+_STARTED: dict[str, tuple[background.Run, Path]] = {}
 #: A target that answers the first property of tests/test_t5.py slowly (a second a call, so that its record is written
 #: to the report: writes come at most every 2 s), then sleeps (asleep, not busy) until Ctrl-C: the run is still going
 #: when the Ctrl-C comes, whenever the test gets to it (no op time limit in that run).
@@ -89,28 +86,19 @@ def t5_bucket(*args, **kwargs):
 """
 
 
-def _default_sigint() -> None:
-    """In the child before exec: SIGINT's default action (a non-interactive shell starts jobs with it ignored)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def start_in_background(config=None) -> None:
-    """Start every GATE_RUNS subprocess (conftest.py calls this when a test of this module is selected)."""
-    # A clean pytest environment; bytecode caching on, so the subprocesses share compiled modules.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
+    """Start every GATE_RUNS run (conftest.py calls this when a test of this module is selected)."""
     for name, (files, args) in GATE_RUNS.items():
         if name in _STARTED:
             continue
-        run_env = {**env, "CONFORMANCE_OP_TIMEOUT": "0"} if name == "interrupted" else env
         folder = Path(tempfile.mkdtemp(prefix=f"gate-{name}-"))
         for filename, text in files.items():
             (folder / filename).write_text(text())
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--hypothesis-profile=kill-matrix",
-                   *(arg.format(folder=folder) for arg in args)]
-        with open(folder / "output.log", "w") as log:
-            # Ctrl-C must reach the run; started from the main thread at collection, before any other thread.
-            _STARTED[name] = (background.start(command, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT,
-                                               preexec=_default_sigint), folder)
+        env = background.clean_environment(**({"CONFORMANCE_OP_TIMEOUT": "0"} if name == "interrupted" else {}))
+        arguments = ["-p", "no:cacheprovider", "--hypothesis-profile=kill-matrix", *(a.format(folder=folder) for a in args)]
+        # The README's kernel adapter wraps Hugging Face's kernel.
+        preload = ("transformers",) if name == "readme_adapter" else ()
+        _STARTED[name] = (background.pytest(arguments, folder / "output.log", env, preload=preload), folder)
 
 
 def stop_in_background() -> None:
@@ -270,6 +258,14 @@ def test_ctrl_c_leaves_a_partial_report():
     payload = json.loads(report.read_text())
     assert payload["complete"] is False and payload["exit_status"] == 2 and payload["results"]
     assert "Partial report" in report.with_suffix(".md").read_text()
+
+
+def test_self_tests_carry_no_conformance_mark():
+    """The suite's tests of itself (tests/meta/) are apart from the properties: ``-m conformance`` does not even
+    collect them (conftest.py), which is right only while none of them is a conformance property."""
+    marked = [path.name for path in (ROOT / "tests" / "meta").glob("*.py")
+              if re.search(r"@(checks\.)?conformance\(|mark\.conformance", path.read_text())]
+    assert not marked, marked
 
 
 def test_ci_runs_the_readme_test_command():

@@ -10,9 +10,6 @@ with a 2 s op time limit; it starts in the background at collection, like the zo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -48,7 +45,7 @@ EVERY_OP = {
 MEMBERS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests" / "misbehaving").glob("*.py")
                  if not path.name.startswith("_"))
 
-_RUN: list[tuple[subprocess.Popen, Path]] = []
+_RUN: list[tuple[background.Run, Path]] = []
 
 
 def start_in_background(config=None) -> None:
@@ -56,15 +53,12 @@ def start_in_background(config=None) -> None:
     if _RUN:
         return
     report = Path(tempfile.mkdtemp(prefix="misbehaving-")) / "report.json"
-    # A clean pytest environment; bytecode caching on, so the subprocess shares compiled modules.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
-    env["CONFORMANCE_OP_TIMEOUT"] = str(OP_TIMEOUT)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "conformance", "--tb=no",
+    env = background.clean_environment(CONFORMANCE_OP_TIMEOUT=str(OP_TIMEOUT))
+    arguments = ["-q", "-p", "no:cacheprovider", "-m", "conformance", "--tb=no",
                "--hypothesis-profile=kill-matrix", "--dtype", "float64", "--target", ",".join(MEMBERS),
                "--conformance-report", str(report), "-k", "oracle or golden",
                "tests/test_rope.py", "tests/test_sinusoidal.py", "tests/test_alibi.py", "tests/test_t5.py"]
-    with open(report.with_suffix(".log"), "w") as log:
-        _RUN.append((background.start(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), report))
+    _RUN.append((background.pytest(arguments, report.with_suffix(".log"), env), report))
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,30 +19,27 @@ FIXED = ".venv/bin/pytest tests/test_rope.py -m conformance --target docs/tutori
 COUNTEREXAMPLE = "tests.checks.ConformanceFailure: ‖f(x,m)‖ vs ‖x‖: "
 
 
-def _start(command: str) -> subprocess.Popen:
+def _start(command: str) -> background.Run:
     """Run a tutorial command with this interpreter's pytest (``.venv/bin/pytest`` in the tutorial)."""
-    # A clean pytest environment; bytecode caching on, so the two runs share compiled modules.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
-    arguments = shlex.split(command)[1:]
-    return background.start([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = Path(tempfile.mkdtemp(prefix="tutorial-")) / "output.log"
+    return background.pytest(["-p", "no:cacheprovider", *shlex.split(command)[1:]], log)
 
 
-_STARTED: dict[str, subprocess.Popen] = {}
+_STARTED: dict[str, background.Run] = {}
 
 
 def start_in_background(config=None) -> None:
     """Start both commands (conftest.py calls this at collection, so they overlap the other tests)."""
     for command in (BUGGY, FIXED):
-        _STARTED.setdefault(command, _start(command))
+        if command not in _STARTED:
+            _STARTED[command] = _start(command)
 
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, tuple[int, str]]:
     """Both commands, side by side: command → (exit status, output)."""
     start_in_background()
-    outputs = {command: process.communicate(timeout=300)[0] for command, process in _STARTED.items()}
-    return {command: (_STARTED[command].returncode, outputs[command]) for command in _STARTED}
+    return {command: (run.wait(timeout=300), run.log.read_text()) for command, run in _STARTED.items()}
 
 
 def test_the_tutorial_shows_these_commands_and_the_counterexample():

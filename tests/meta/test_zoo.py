@@ -15,9 +15,6 @@ profile and ``scripts/kill_matrix.py`` run the full cross product.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -35,18 +32,15 @@ HUGGING_FACE = "tests/independent/hf_rope_parameters.py"
 KILL_MATRIX = TESTS.parent / "docs" / "kill-matrix.json"
 
 
-def _gate(targets: list[str], paths: list[str], report: Path, dtype: str = "float64", *options: str) -> subprocess.Popen:
-    """Start the gate on ``targets``; its output goes to a file beside the report (a pipe could fill up)."""
-    # A clean pytest environment; bytecode caching on, so the subprocesses share compiled modules.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "PYTHONDONTWRITEBYTECODE"}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "conformance", "--tb=no",
-               "--hypothesis-profile=kill-matrix", "--dtype", dtype, "--target", ",".join(targets),
-               "--conformance-report", str(report), *options, *paths]
-    with open(report.with_suffix(".log"), "w") as log:
-        return background.start(command, cwd=TESTS.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+def _gate(targets: list[str], paths: list[str], report: Path, dtype: str = "float64", *options: str,
+          preload=()) -> background.Run:
+    """Start the gate on ``targets``; its output goes to a file beside the report."""
+    arguments = ["-q", "-p", "no:cacheprovider", "-m", "conformance", "--tb=no", "--hypothesis-profile=kill-matrix",
+                 "--dtype", dtype, "--target", ",".join(targets), "--conformance-report", str(report), *options, *paths]
+    return background.pytest(arguments, report.with_suffix(".log"), preload=preload)
 
 
-_RUNS: list[tuple[subprocess.Popen, Path]] = []
+_RUNS: list[tuple[background.Run, Path]] = []
 
 
 def start_in_background(config=None, *, full: bool | None = None) -> None:
@@ -72,7 +66,7 @@ def start_in_background(config=None, *, full: bool | None = None) -> None:
     _RUNS.append((_gate(scalers, ["tests/test_scaling.py"], folder / "scaling.json", "float64", "--verdicts-only",
                         *recorded), folder / "scaling.json"))
     _RUNS.append((_gate([HUGGING_FACE], ["tests/test_scaling.py", "tests/test_attention_scale.py"],
-                        folder / "hf.json", dtype="float32"),
+                        folder / "hf.json", dtype="float32", preload=("transformers",)),
                   folder / "hf.json"))
 
 

@@ -2,7 +2,7 @@
 [s_t, s_h, s_w] and the h/w alternation ignored (variants.md §3, §9 bugs 1–2: the same keys mean a different map
 in another model's module).
 
-Caught by the M-RoPE value, relative, bands and axis-map properties (Ernie cases)."""
+Caught by the M-RoPE value, bands and axis-map properties (Ernie cases)."""
 
 from spec.rope_parameters import mrope_axes
 from tests.zoo import _textbook as textbook

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 #: The modules ``python -m benchmarks`` runs, in order.
-MODULES = ("relative_property", "rope_vs_hf", "numpy_vs_torch", "gpu_bandwidth")
+MODULES = ("pair_properties", "rope_vs_hf", "numpy_vs_torch", "gpu_bandwidth")
 
 
 @dataclass

@@ -157,15 +157,32 @@ def rope_error(pair_l1, phase_abs, sensitivity, dtype: str, attention_factor: fl
     return SAFETY * attention_factor * pair_l1 * per_unit + ORACLE_ABS * attention_factor * pair_l1
 
 
+def _score_constant(dtype: str) -> float:
+    """The angle-independent part of a score's relative error per pair (the products and the sum)."""
+    return 10 * unit_roundoff(dtype) + 2 * ORACLE_ABS
+
+
 def rope_score_error(q_l1, k_l1, phase_q, phase_k, sensitivity, dtype: str, attention_factor: float = 1.0):
     """Tolerance of a score ⟨f(q,m), f(k,n)⟩ (summed over the last axis = pairs)."""
-    per_pair = (
-        trig_error(phase_q, sensitivity, dtype)
-        + trig_error(phase_k, sensitivity, dtype)
-        + 10 * unit_roundoff(dtype)
-        + 2 * ORACLE_ABS
-    )
+    per_pair = trig_error(phase_q, sensitivity, dtype) + trig_error(phase_k, sensitivity, dtype) + _score_constant(dtype)
     return (SAFETY * 2 * attention_factor**2 * q_l1 * k_l1 * per_pair).sum(-1)
+
+
+def rope_score_error_matrix(q_l1, k_l1, phase_q, phase_k, sensitivity, dtype: str, attention_factor: float = 1.0):
+    """``rope_score_error`` of every query × key pair: ``q_l1``, ``phase_q`` ``[..., seq_q, pairs]`` and ``k_l1``,
+    ``phase_k`` ``[..., seq_k, pairs]`` give ``[..., seq_q, seq_k]``.
+
+    The bound Σ_i w·a_i·b_i·(T_q,i + T_k,i + c) is bilinear in the pair magnitudes a (query) and b (key), and T_q
+    depends on the query alone, T_k on the key alone, so it is one matrix product of per-position factors:
+    Σ_i (w·a_i·(T_q,i + c))·b_i + Σ_i (w·a_i)·(b_i·T_k,i) = [w·a·(T_q + c) | w·a] · [b | b·T_k]ᵀ — (seq_q + seq_k)
+    per-pair terms instead of seq_q·seq_k (the same number up to rounding: ``tests/meta/test_error_model.py``)."""
+    a = SAFETY * 2 * attention_factor**2 * np.asarray(q_l1, np.float64)
+    b = np.asarray(k_l1, np.float64)
+    t_q = trig_error(phase_q, sensitivity, dtype) + _score_constant(dtype)
+    t_k = trig_error(phase_k, sensitivity, dtype)
+    left = np.concatenate(np.broadcast_arrays(a * t_q, a), axis=-1)
+    right = np.concatenate(np.broadcast_arrays(b, b * t_k), axis=-1)
+    return np.matmul(left, np.swapaxes(right, -1, -2))
 
 
 def rope_norm_error(pair_l1, dtype: str, attention_factor: float = 1.0):

@@ -254,9 +254,14 @@ def test_attention_chunked_prefill_matches_full(target, chosen_dtypes, data, cas
     the full causal call (chunked prefill; b = L, a = L − 1 is a KV-cache decode step): catches top-left alignment
     (SDPA's is_causal, flash-attn 2.0) and any alignment taken from the lengths instead of the positions."""
     dtype = draw_dtype(data, target, chosen_dtypes)
+    end = data.draw(st.integers(2, case.q_len), label="b")
+    check_chunked_prefill(target, dtype, case, data.draw(st.integers(1, end - 1), label="a"), end)
+
+
+def check_chunked_prefill(target, dtype: str, case: Case, start: int, end: int) -> None:
+    """One example of chunked-prefill consistency: rows start … end − 1 alone against the full call
+    (``benchmarks/pair_properties.py`` times it)."""
     L, S = case.q_len, case.k_len
-    end = data.draw(st.integers(2, L), label="b")
-    start = data.draw(st.integers(1, end - 1), label="a")
     full = inputs(case, dtype)
     keys = int(proofs.chunk_key_length()(L, S, end))
     chunk = full.replace(q=full.q[:, :, start:end], k=full.k[:, :, :keys], v=full.v[:, :, :keys])

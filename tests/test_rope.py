@@ -85,29 +85,46 @@ def query_key(m, n, diagonal=False):
 
 
 def scores(fq, fk, layout, rd):
-    """⟨f(q_a), f(k_c)⟩ over the rotary dims for every query a and key c: ``[batch, seq_q, seq_k]``."""
-    (q1, q2), (k1, k2) = split_pairs(fq, layout, rd), split_pairs(fk, layout, rd)
-    return np.einsum("bah,bch->bac", q1, k1) + np.einsum("bah,bch->bac", q2, k2)
+    """⟨f(q_a), f(k_c)⟩ over the rotary dims for every query a and key c: ``[batch, seq_q, seq_k]`` (one matmul)."""
+    return np.matmul(pair_coordinates(fq, layout, rd), np.swapaxes(pair_coordinates(fk, layout, rd), -1, -2))
+
+
+def pair_coordinates(x, layout, rd):
+    """The rotary pairs' two coordinates side by side: ``[..., seq, rd]`` (x₁ of every pair, then x₂)."""
+    return np.concatenate(split_pairs(x, layout, rd), axis=-1)
+
+
+def pair_l1(x, layout, rd):
+    """|x₁| + |x₂| per pair: ``[..., seq, rd/2]``."""
+    x1, x2 = split_pairs(x, layout, rd)
+    return np.abs(x1) + np.abs(x2)
 
 
 def score_tolerance(case, q, k, m, n, dtype):
+    """``error_model.rope_score_error`` of every query × key pair (as its matrix form)."""
     rd, model = case.rotary_dim, model_of(case)
-    q1, q2 = split_pairs(q, case.layout, rd)
-    k1, k2 = split_pairs(k, case.layout, rd)
-    return error_model.rope_score_error(
-        (np.abs(q1) + np.abs(q2))[:, :, None, :], (np.abs(k1) + np.abs(k2))[:, None, :, :],
-        magnitudes(m, model)[None, :, None, :], magnitudes(n, model)[None, None, :, :],
+    return error_model.rope_score_error_matrix(
+        pair_l1(q, case.layout, rd), pair_l1(k, case.layout, rd), magnitudes(m, model), magnitudes(n, model),
         model.sensitivity, dtype, model.attention_factor,
     )
 
 
 def relative_scores(case, q, k, m, n):
-    """af²·qᵀR(n−m)k for every query × key pair, from proofs.rope.relative_score and exact phases."""
+    """af²·qᵀR(n−m)k for every query × key pair, from proofs.rope.relative_score and exact phases.
+
+    Per position, then one matmul: at a unit key, the export gives a rotation, qᵀR₂(−ψ)e_j = (R₂(ψ)q)_j, so
+    R₂(ψ_m)q and R₂(ψ_n)k come from it at the exact reduced phases ψ = m·θ mod 2π; and
+    Σ_i (R₂(ψ_m,i)q_i)ᵀ(R₂(ψ_n,i)k_i) = Σ_i q_iᵀR₂(ψ_n,i − ψ_m,i)k_i (the derivation rope.relative), with
+    ψ_n − ψ_m ≡ (n − m)θ_i: (seq_q + seq_k) rotations instead of a seq_q × seq_k grid of them."""
     rd, model = case.rotary_dim, model_of(case)
-    (q1, q2), (k1, k2) = split_pairs(q, case.layout, rd), split_pairs(k, case.layout, rd)
-    phase = reduce_phases(n[None, :] - m[:, None], model.hi, model.lo)[None]
-    pairs = proofs.relative_score()(q1[:, :, None], q2[:, :, None], k1[:, None], k2[:, None], phase)
-    return model.attention_factor**2 * pairs.sum(-1)
+    score = proofs.relative_score()
+
+    def rotated(x, at):
+        x1, x2 = split_pairs(x, case.layout, rd)
+        psi = reduce_phases(np.asarray(at, np.int64), model.hi, model.lo)
+        return np.concatenate([score(x1, x2, 1.0, 0.0, -psi), score(x1, x2, 0.0, 1.0, -psi)], axis=-1)
+
+    return model.attention_factor**2 * np.matmul(rotated(q, m), np.swapaxes(rotated(k, n), -1, -2))
 
 
 @conformance("rope_apply", "oracle", derivation="spec.rope.rope_apply")
@@ -130,11 +147,14 @@ def test_rope_matches_oracle(target, dtype, layout, case):
 def test_rope_scores_match_relative_rotation(target, dtype, layout, case, keys):
     """⟨f(q,m), f(k,n)⟩ = qᵀR(n−m)k with R₂ from proofs.rope (relative_score), for all query × key pairs."""
     case = replace(case, layout=layout)
-    q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
-    rd, m = case.rotary_dim, case.positions
-    observed = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, keys), case.layout, rd)
-    assert_within(observed, relative_scores(case, q, k, m, keys), score_tolerance(case, q, k, m, keys, dtype), what="score vs qᵀR(n−m)k",
-                  how="error_model.rope_score_error", context=query_key(m, keys))
+    check_relative(target, dtype, case, case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys)), case.positions, keys)
+
+
+def check_relative(target, dtype, case, q, k, m, n):
+    """One example of the relative property: every query × key pair (``benchmarks/pair_properties.py`` times it)."""
+    observed = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, n), case.layout, case.rotary_dim)
+    assert_within(observed, relative_scores(case, q, k, m, n), score_tolerance(case, q, k, m, n, dtype),
+                  what="score vs qᵀR(n−m)k", how="error_model.rope_score_error", context=query_key(m, n))
 
 
 @conformance("rope_apply", "relative", derivation=proofs.RELATIVE.name)
@@ -143,13 +163,18 @@ def test_rope_scores_match_relative_rotation(target, dtype, layout, case, keys):
 def test_rope_scores_shift_invariant(target, dtype, layout, case, keys, shift):
     """⟨f(q,m), f(k,n)⟩ = ⟨f(q,m+t), f(k,n+t)⟩: purely relational, no oracle involved."""
     case = replace(case, layout=layout)
-    q, k = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys))
-    rd, m = case.rotary_dim, case.positions
-    before = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, keys), case.layout, rd)
-    after = scores(rotate(target, dtype, case, q, m + shift), rotate(target, dtype, case, k, keys + shift), case.layout, rd)
-    tolerance = score_tolerance(case, q, k, m, keys, dtype) + score_tolerance(case, q, k, m + shift, keys + shift, dtype)
+    check_shift(target, dtype, case, case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys)), case.positions, keys,
+                shift)
+
+
+def check_shift(target, dtype, case, q, k, m, n, shift):
+    """One example of shift invariance: every query × key pair (``benchmarks/pair_properties.py`` times it)."""
+    rd = case.rotary_dim
+    before = scores(rotate(target, dtype, case, q, m), rotate(target, dtype, case, k, n), case.layout, rd)
+    after = scores(rotate(target, dtype, case, q, m + shift), rotate(target, dtype, case, k, n + shift), case.layout, rd)
+    tolerance = score_tolerance(case, q, k, m, n, dtype) + score_tolerance(case, q, k, m + shift, n + shift, dtype)
     assert_within(after, before, tolerance, what=f"score shifted by t={shift} vs unshifted",
-                  how="sum of both scores' error_model.rope_score_error", context=query_key(m, keys))
+                  how="sum of both scores' error_model.rope_score_error", context=query_key(m, n))
 
 
 @conformance("rope_apply", "norm", derivation=proofs.ORTHOGONAL.name)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from proofs import rope as rope_proofs
 from proofs import scaling as scaling_proofs
 from proofs import xpos as xpos_proofs
 from spec import (
@@ -30,7 +31,10 @@ from spec import (
     t5,
     xpos,
 )
+from spec.layouts import split_pairs
 from spec.scaling import correction_dim, frequency_model
+from tests import test_rope as T
+from tests.strategies import positions, rope_cases
 from tests.test_t5 import GOLDEN_BIDIRECTIONAL, GOLDEN_CAUSAL
 from tests.test_validation import BAD_INPUTS, expect_rejection
 
@@ -316,3 +320,24 @@ def test_axial_golden_angles():
     angles = axial.pair_phases(np.array([[3], [5]]), 80, 1e4)[0]
     for pair, value in {0: 3.0, 19: 4.75467957738e-4, 20: 5.0, 39: 7.92446596231e-4}.items():
         assert abs(math.remainder(angles[pair] - value, 2 * math.pi)) <= 5e-15 * max(value, 1), pair
+
+
+@given(case=rope_cases(max_len=16), keys=positions(max_len=16), dtype=st.sampled_from(("float64", "float32", "bfloat16")))
+def test_score_forms_factored_per_position_equal_the_pair_grid(case, keys, dtype):
+    """tests/test_rope.py evaluates every query × key pair per position plus one matmul; on the full pair grid,
+    ``error_model.rope_score_error`` broadcast and qᵀR₂((n − m)θ)k at exact phases of n − m give the same numbers."""
+    q, k, m, rd = case.vectors(dtype, 0), case.vectors(dtype, 1, seq=len(keys)), case.positions, case.rotary_dim
+    model = T.model_of(case)
+    grid_tolerance = error_model.rope_score_error(
+        T.pair_l1(q, case.layout, rd)[:, :, None], T.pair_l1(k, case.layout, rd)[:, None],
+        T.magnitudes(m, model)[None, :, None], T.magnitudes(keys, model)[None, None], model.sensitivity, dtype,
+        model.attention_factor)
+    tolerance = T.score_tolerance(case, q, k, m, keys, dtype)
+    np.testing.assert_allclose(tolerance, grid_tolerance, rtol=1e-12)
+    (q1, q2), (k1, k2) = split_pairs(q, case.layout, rd), split_pairs(k, case.layout, rd)
+    phase = phases.reduce_phases(keys[None, :] - m[:, None], model.hi, model.lo)[None]
+    grid = model.attention_factor**2 * rope_proofs.relative_score()(q1[:, :, None], q2[:, :, None], k1[:, None], k2[:, None],
+                                                                    phase).sum(-1)
+    # Two float64 evaluations of one exact value, a few float64 roundings apart: a small part of even float64's
+    # tolerance (whose 10·u per pair covers a float64 sum of products).
+    assert np.all(np.abs(T.relative_scores(case, q, k, m, keys) - grid) <= 0.05 * tolerance)

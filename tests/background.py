@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: What every run imports first: the libraries (≈ 1.7 s). Not the project's packages nor Hypothesis: pytest rewrites
 #: the asserts of a pytest plugin's distribution (this project's, Hypothesis'), so the run must import them itself.
 PRELOAD = ("numpy", "torch", "mpmath", "sympy", "ml_dtypes", "pytest")
+#: An environment variable naming a file: each run's CPU seconds are appended to it (``scripts/time_budget.py``).
+CPU_LOG = "CONFORMANCE_BACKGROUND_CPU"
 _SERVER: list[subprocess.Popen] = []
 
 
@@ -144,10 +146,14 @@ def _serve() -> dict | None:
             Path(request["log"] + ".pid").write_text(f"{pid}\n")
         pending.clear()
         while children:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
             if pid == 0:
                 break
-            Path(children.pop(pid) + ".status").write_text(f"{os.waitstatus_to_exitcode(status)}\n")
+            log = children.pop(pid)
+            Path(log + ".status").write_text(f"{os.waitstatus_to_exitcode(status)}\n")
+            if os.environ.get(CPU_LOG):
+                with open(os.environ[CPU_LOG], "a") as record:
+                    record.write(json.dumps({"log": log, "cpu": usage.ru_utime + usage.ru_stime}) + "\n")
     return None
 
 

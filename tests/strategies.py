@@ -9,6 +9,7 @@ checks a whole vector of positions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -22,6 +23,7 @@ MAX_POSITION = 2**21 + 3
 COMMON_BASES = (10000.0, 500000.0, 1000000.0, 10.0, 1e7)
 
 
+@cache
 def bases():
     """10 … 10^7: the usual values and a log-uniform grid of 601 others (cheaper to draw than floats)."""
     return st.one_of(st.sampled_from(COMMON_BASES), st.integers(100, 700).map(lambda k: float(10.0 ** (k / 100))))
@@ -41,19 +43,38 @@ def within_limit(value: int) -> int:
     return value if limit is None or value <= limit // 2 else value % (limit // 2 + 1)
 
 
+@cache
 def positions(max_len: int = 12, max_position: int = MAX_POSITION, min_len: int = 1):
     """A 1-D int64 array of positions in [0, max_position], small ones over-represented."""
     elements = st.one_of(st.integers(0, min(64, max_position)), st.integers(0, max_position)).map(within_limit)
     return hnp.arrays(np.int64, st.integers(min_len, max_len), elements=elements)
 
 
+@cache
 def shifts(low: int = 1, high: int = 2**20):
     """A shift t added to positions (negative ones are kept as drawn: they move positions down)."""
     return st.integers(low, high).map(lambda t: t if t <= 0 else max(1, within_limit(t)))
 
 
 def even_dims(max_dim: int = 256):
-    return st.integers(1, max_dim // 2).map(lambda h: 2 * h)
+    return even_between(1, max_dim // 2)
+
+
+@cache
+def even_between(low: int, high: int):
+    """2h for h in [low, high]."""
+    return st.integers(low, high).map(lambda h: 2 * h)
+
+
+@cache
+def sampled(values: tuple):
+    return st.sampled_from(values)
+
+
+# Drawn once per case: built once (a strategy built inside a composite is built and validated on every draw).
+BATCHES = st.integers(1, 2)
+SEEDS = st.integers(0, 2**32 - 1)
+SCALE_EXPONENTS = st.integers(-4, 4)
 
 
 def exactly_in(values: np.ndarray, dtype: str) -> np.ndarray:
@@ -86,17 +107,17 @@ class RopeCase:
 def rope_cases(draw, max_dim: int = 256, partial: bool = True, max_len: int = 12, max_position: int = MAX_POSITION,
                min_dim: int = 2, layouts: tuple[str, ...] = ("half",)):
     """A RoPE case; the layout is drawn from ``layouts`` (tests of one layout parametrize it instead)."""
-    head_dim = draw(st.integers(min_dim // 2, max_dim // 2).map(lambda h: 2 * h))
-    rotary_dim = draw(st.integers(min_dim // 2, head_dim // 2).map(lambda h: 2 * h)) if partial else head_dim
+    head_dim = draw(even_between(min_dim // 2, max_dim // 2))
+    rotary_dim = draw(even_between(min_dim // 2, head_dim // 2)) if partial else head_dim
     return RopeCase(
         head_dim=head_dim,
         rotary_dim=rotary_dim,
         base=draw(bases()),
-        layout=draw(st.sampled_from(layouts)),
+        layout=draw(sampled(layouts)),
         positions=draw(positions(max_len=max_len, max_position=max_position)),
-        batch=draw(st.integers(1, 2)),
-        seed=draw(st.integers(0, 2**32 - 1)),
-        scale_exponent=draw(st.integers(-4, 4)),
+        batch=draw(BATCHES),
+        seed=draw(SEEDS),
+        scale_exponent=draw(SCALE_EXPONENTS),
     )
 
 
@@ -105,6 +126,7 @@ BOTH_LAYOUTS = ("half", "interleaved")
 SCALED_TYPES = tuple(rope_type for rope_type in ROPE_TYPES if rope_type != "default")
 
 
+@cache
 def log_uniform(low: float, high: float):
     """A log-uniform grid of 201 values in [low, high] (cheap to draw, shrinks towards ``low``)."""
     return st.integers(0, 200).map(lambda k: float(low * (high / low) ** (k / 200)))
@@ -116,14 +138,19 @@ def present_or_absent(draw, config: dict, key: str, values) -> None:
         config[key] = draw(values, label=key)
 
 
+ORIGINAL_LENGTHS = st.one_of(st.sampled_from((2048, 4096, 8192)), st.integers(16, 131072))
+FACTORS = st.one_of(st.just(1.0), log_uniform(1.0, 64.0), log_uniform(0.25, 1.0))
+
+
+@cache
 @st.composite
 def scalings(draw, rope_type: str, rotary_dim: int, extensions: frozenset = frozenset()):
     """(scaling dict, seq_len) for one rope_type: required keys over their valid range, every optional key
     present (over its valid range) or absent (its default), and this suite's extension keys only when
     ``extensions`` (the target's declaration) names them."""
-    original = draw(st.one_of(st.sampled_from((2048, 4096, 8192)), st.integers(16, 131072)))
+    original = draw(ORIGINAL_LENGTHS)
     seq_len = draw(st.one_of(st.none(), st.sampled_from((original, original + 1)), st.integers(1, 4 * original)))
-    factor = draw(st.one_of(st.just(1.0), log_uniform(1.0, 64.0), log_uniform(0.25, 1.0)))
+    factor = draw(FACTORS)
     config = {"rope_type": rope_type}
     if rope_type in ("linear", "ntk"):
         config["factor"] = factor

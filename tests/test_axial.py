@@ -10,6 +10,7 @@ with the ladder over half the head (``spec.axial.ladder``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pytest
@@ -22,19 +23,19 @@ from spec import axial, error_model
 from spec.layouts import split_pairs
 from spec.phases import reduce_phases
 from tests.checks import assert_within, call, conformance, not_provided
-from tests.strategies import bases, exactly_in, within_limit
+from tests.strategies import SEEDS, bases, exactly_in, within_limit
 from tests.test_rope import on_both_lanes
 
 LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
 MODEL = "error_model.rope_error at each pair's own row position |P_a(j)|·ω_j (ladder over head_dim/2)"
 
 
+@cache
 @st.composite
 def patch_positions(draw, max_len: int = 16):
     """[2, seq]: a merged image grid as the vision towers order it, or random rows."""
     if draw(st.booleans()):
-        coordinate = st.integers(0, 1 << 16).map(within_limit)
-        pairs = draw(st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=max_len))
+        pairs = draw(st.lists(st.tuples(COORDINATES, COORDINATES), min_size=1, max_size=max_len))
         return np.array(pairs, dtype=np.int64).T
     merge = draw(st.sampled_from((1, 2)))
     height, width = merge * draw(st.integers(1, 4)), merge * draw(st.integers(1, 4))
@@ -71,11 +72,17 @@ class AxialCase:
         return on_both_lanes(pair, x, layout, self.head_dim)
 
 
+#: The towers' head dims (80: Qwen2-VL's ViT) or any multiple of 4; their bases or any.
+HEAD_DIMS = st.one_of(st.sampled_from((80, 64, 72, 128)), st.integers(1, 32).map(lambda q: 4 * q))
+AXIAL_BASES = st.sampled_from((1e4, 1e4, 1e2)) | bases()
+#: A random row's coordinate, folded under a cache-based target's MAX_POSITION.
+COORDINATES = st.integers(0, 1 << 16).map(within_limit)
+
+
 @st.composite
 def axial_cases(draw, max_len: int = 16):
-    head_dim = draw(st.one_of(st.sampled_from((80, 64, 72, 128)), st.integers(1, 32).map(lambda q: 4 * q)))
-    return AxialCase(head_dim=head_dim, base=draw(st.sampled_from((1e4, 1e4, 1e2)) | bases()),
-                     positions=draw(patch_positions(max_len)), seed=draw(st.integers(0, 2**32 - 1)))
+    return AxialCase(head_dim=draw(HEAD_DIMS), base=draw(AXIAL_BASES), positions=draw(patch_positions(max_len)),
+                     seed=draw(SEEDS))
 
 
 def rotate(target, dtype, case, x, positions, layout):

@@ -8,16 +8,12 @@ falls short of it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from spec.targets import load_target
 from tests import checks, horizon
 from tests.checks import assert_true, conformance
 
 FLOOR = 2**16
-ZOO = Path(__file__).resolve().parent / "zoo"
 
 
 @conformance("rope_apply", "horizon", derivation="rope.relative")
@@ -32,10 +28,3 @@ def test_rope_precision_horizon(target, dtype):
     floor = min(FLOOR, measure.limit)  # a table shorter than the floor is checked to its end
     assert_true([agreement.position >= floor, relative.position >= floor],
                 what=f"precision horizon below {FLOOR} (cos/sin {agreement.describe()}; q·k {relative.describe()})")
-
-
-def test_horizon_falls_short_for_half_precision_angles():
-    """The property can fail: angles in float16 (positions exact only up to 2048) give a horizon far
-    below FLOOR. (The zoo's gate runs in float64, where this property is not run.)"""
-    measure = horizon.Measure(load_target(str(ZOO / "rope_half_precision_angles.py")), "float32")
-    assert horizon.horizon(measure.agreement, measure.limit).position < FLOOR

@@ -12,6 +12,7 @@ a quarter of the cases carry YaRN frequencies with their sections (Qwen2.5-VL's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ from spec.phases import reduce_phases
 from spec.rope_parameters import mrope_axes
 from spec.scaling import frequency_model
 from tests.checks import assert_true, assert_within, call, conformance, not_provided
-from tests.strategies import bases, exactly_in, within_limit
+from tests.strategies import SEEDS, bases, even_between, exactly_in, within_limit
 from tests.test_rope import on_both_lanes
 
 LAYOUTS = pytest.mark.parametrize("layout", ["half", "interleaved"])
@@ -37,6 +38,7 @@ STYLES = ("chunked", "interleaved", "hw_alternating")
 ERNIE = "mrope_hw_alternating"
 
 
+@cache
 @st.composite
 def sections(draw, pairs: int, style: str = "chunked"):
     shipped = tuple(s for s in SHIPPED.get(pairs, ()) if style != "hw_alternating" or s[0] == s[1])
@@ -50,13 +52,18 @@ def sections(draw, pairs: int, style: str = "chunked"):
     return (t, h, pairs - t - h)
 
 
+# Folded under a cache-based target's MAX_POSITION.
+COORDINATE_ROWS = st.lists(st.integers(0, 1 << 20).map(within_limit), min_size=3, max_size=3)
+SEGMENT_STARTS = st.integers(0, 1 << 16).map(within_limit)
+
+
+@cache
 @st.composite
 def position_rows(draw, max_len: int = 12):
     """[3, seq] positions: segments of text, image and video as Qwen2-VL lays them out, or random rows."""
     if draw(st.booleans()):
-        coordinate = st.integers(0, 1 << 20).map(within_limit)  # folded under a cache-based target's MAX_POSITION
-        return np.array(draw(st.lists(st.lists(coordinate, min_size=3, max_size=3), min_size=1, max_size=max_len))).T
-    rows, start = [], draw(st.integers(0, 1 << 16).map(within_limit))
+        return np.array(draw(st.lists(COORDINATE_ROWS, min_size=1, max_size=max_len))).T
+    rows, start = [], draw(SEGMENT_STARTS)
     while len(rows) < max_len:
         kind = draw(st.sampled_from(("text", "image", "video")))
         if kind == "text":
@@ -103,17 +110,21 @@ class MropeCase:
                                    self.style == "hw_alternating"))
 
 
+ROTARY_DIMS = st.one_of(st.sampled_from((128, 64)), even_between(1, 64))
+MROPE_BASES = st.sampled_from((1e6, 5e6, 5e5, 1e4)) | bases()
+
+
 @st.composite
 def mrope_cases(draw, max_len: int = 12):
-    rotary_dim = draw(st.one_of(st.sampled_from((128, 64)), st.integers(1, 64).map(lambda h: 2 * h)))
+    rotary_dim = draw(ROTARY_DIMS)
     head_dim = rotary_dim + draw(st.sampled_from((0, 0, 2 * draw(st.integers(1, 32)))))
     style = draw(st.sampled_from(STYLES))
     yarn = {"rope_type": "yarn", "factor": draw(st.sampled_from((4.0, 2.0, 8.0))),
             "original_max_position_embeddings": draw(st.sampled_from((32768, 4096, 128)))}
     frequencies = tuple(yarn.items()) if rotary_dim >= 4 and draw(st.integers(0, 3)) == 0 else ()
-    return MropeCase(head_dim=head_dim, rotary_dim=rotary_dim, base=draw(st.sampled_from((1e6, 5e6, 5e5, 1e4)) | bases()),
+    return MropeCase(head_dim=head_dim, rotary_dim=rotary_dim, base=draw(MROPE_BASES),
                      section=draw(sections(rotary_dim // 2, style)), style=style,
-                     positions=draw(position_rows(max_len)), seed=draw(st.integers(0, 2**32 - 1)), frequencies=frequencies)
+                     positions=draw(position_rows(max_len)), seed=draw(SEEDS), frequencies=frequencies)
 
 
 def rotate(target, dtype, case, x, positions, layout, scaling="case"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
@@ -260,12 +261,19 @@ def test_ctrl_c_leaves_a_partial_report():
     assert "Partial report" in report.with_suffix(".md").read_text()
 
 
-def test_self_tests_carry_no_conformance_mark():
-    """The suite's tests of itself (tests/meta/) are apart from the properties: ``-m conformance`` does not even
-    collect them (conftest.py), which is right only while none of them is a conformance property."""
-    marked = [path.name for path in (ROOT / "tests" / "meta").glob("*.py")
-              if re.search(r"@(checks\.)?conformance\(|mark\.conformance", path.read_text())]
-    assert not marked, marked
+def test_self_tests_and_properties_are_apart():
+    """Every test in tests/test_*.py is a conformance property and none in tests/meta/ is, so ``-m conformance``
+    runs every property while not even collecting the suite's tests of itself (conftest.py)."""
+    def tests(path):
+        tree = ast.parse(path.read_text())
+        return {node.name: any("conformance(" in ast.unparse(d) for d in node.decorator_list)
+                for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+
+    unmarked = [f"{path.name}::{name}" for path in (ROOT / "tests").glob("test_*.py")
+                for name, marked in tests(path).items() if not marked]
+    marked = [f"{path.name}::{name}" for path in (ROOT / "tests" / "meta").glob("test_*.py")
+              for name, marked in tests(path).items() if marked]
+    assert not unmarked and not marked, (unmarked, marked)
 
 
 def test_ci_runs_the_readme_test_command():

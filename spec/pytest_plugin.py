@@ -25,7 +25,7 @@ _COMMON = {
 }
 settings.register_profile("ci", max_examples=12, derandomize=True, database=None, **_COMMON)
 settings.register_profile("dev", max_examples=8, **_COMMON)
-settings.register_profile("thorough", max_examples=500, **_COMMON)
+settings.register_profile("thorough", max_examples=300, **_COMMON)
 settings.register_profile(
     "kill-matrix", max_examples=3, derandomize=True, database=None,
     phases=[Phase.explicit, Phase.generate], **_COMMON,

@@ -366,7 +366,7 @@ def read_bias(target, dtype: str, case: Case, what: str) -> tuple[np.ndarray, np
     result = exact(given_)
     observed = observe(target, dtype, given_)
     own = np.broadcast_to(result.q_positions, observed.shape[:-1])  # default positions: key j sits at position j
-    readable = usable(result, dtype)
+    readable = usable(result, dtype) & take(usable(result, dtype), own)[..., None]  # p_ij and p_own both
     with np.errstate(divide="ignore"):  # a probability of 0 reads as −inf: a failure, shown as such
         read = proofs.probe_bias()(np.log(observed), np.log(take(observed, own))[..., None])
     expected = result.bias - take(result.bias[0], own[0])[None, ..., None]

@@ -13,6 +13,17 @@ from __future__ import annotations
 
 import math
 
+from spec import validation
+
+
+def call_args(torch, q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5):
+    """(args, q_pos, k_pos) of a kernel call: the protocol's checks (``spec.validation``), no kernel call for empty
+    sequences (NotImplementedError), and the positions as :func:`positions` gives them."""
+    args = validation.attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
+    if not args.q_len or not args.k_len:
+        raise NotImplementedError("empty query or key sequences")
+    return args, *positions(torch, args, q_positions, k_positions, q.device)
+
 
 def working_dtype(torch, dtype):
     return torch.float64 if dtype == torch.float64 else torch.float32

@@ -27,7 +27,6 @@ from importlib.metadata import version
 
 from impl.adapters import _attention_bias as bias_of
 from impl.adapters import require
-from spec import validation
 
 torch = require("torch", extra="torch")
 flex = require("torch.nn.attention.flex_attention", package="torch>=2.5", extra="torch")
@@ -40,12 +39,8 @@ VERSIONS = {"torch": version("torch")}
 
 def attention(q, k, v, *, scale=None, causal=False, bias=None, slopes=None, q_positions=None, k_positions=None,
               t5_table=None, t5=None):
-    args = validation.attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
-    if not args.q_len or not args.k_len:
-        raise NotImplementedError("empty query or key sequences")
-    work = bias_of.working_dtype(torch, q.dtype)
-    device = q.device
-    qp, kp = bias_of.positions(torch, args, q_positions, k_positions, device)
+    args, qp, kp = bias_of.call_args(torch, q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
+    work, device = bias_of.working_dtype(torch, q.dtype), q.device
 
     if args.bias == "alibi":
         m = bias_of.slopes_of(torch, args, slopes, work, device)

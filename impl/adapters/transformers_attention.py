@@ -38,7 +38,6 @@ from importlib.metadata import version
 
 from impl.adapters import _attention_bias as bias_of
 from impl.adapters import require
-from spec import validation
 
 torch = require("torch", extra="transformers")
 transformers = require("transformers", extra="transformers")
@@ -128,15 +127,21 @@ def _per_head(x, args):
     return x.reshape(args.batch, args.q_len, args.heads, -1).transpose(1, 2)[..., : args.value_dim]
 
 
+def _feed_fused_qkv(module, q, k_new, v_new, args):
+    """Bloom's and Falcon's attention read q, k, v from one fused projection ``view(B, L, H, 3, D)``: it returns ours,
+    the output projection is the identity and the scale is the call's."""
+    fused = torch.stack([q, k_new, v_new], dim=3).permute(0, 2, 1, 3, 4)
+    module.query_key_value = _Fixed(fused.reshape(args.batch, args.q_len, -1))
+    module.dense = torch.nn.Identity()
+    module.inv_norm_factor = args.scale
+
+
 def _bloom(q, k, v, args, qp, kp, bias):
     q, k, v, width = _common_head(q, k, v, args)
     k_new, v_new, cache = _split_cache(args, k, v)
     config = transformers.BloomConfig(hidden_size=args.heads * width, n_head=args.heads)
     module = bloom.BloomAttention(config, layer_idx=0).eval()
-    fused = torch.stack([q, k_new, v_new], dim=3).permute(0, 2, 1, 3, 4)  # view(B, L, H, 3, D)
-    module.query_key_value = _Fixed(fused.reshape(args.batch, args.q_len, -1))
-    module.dense = torch.nn.Identity()
-    module.inv_norm_factor = args.scale
+    _feed_fused_qkv(module, q, k_new, v_new, args)
     alibi = bloom.build_alibi_tensor(torch.ones((args.batch, args.k_len), dtype=torch.int64), args.heads, q.dtype)
     hidden = torch.zeros((args.batch, args.q_len, args.heads * width), dtype=q.dtype)
     out, _ = module(hidden, hidden, alibi, _additive_mask(_visible(args, qp, kp, bias), q.dtype), layer_past=cache)
@@ -149,10 +154,7 @@ def _falcon(q, k, v, args, qp, kp, bias):
     config = transformers.FalconConfig(hidden_size=args.heads * width, num_attention_heads=args.heads, alibi=True,
                                        new_decoder_architecture=False, multi_query=False, attn_implementation="eager")
     module = falcon.FalconAttention(config, layer_idx=0).eval()
-    fused = torch.stack([q, k_new, v_new], dim=3).permute(0, 2, 1, 3, 4)  # view(B, L, H, 3, D)
-    module.query_key_value = _Fixed(fused.reshape(args.batch, args.q_len, -1))
-    module.dense = torch.nn.Identity()
-    module.inv_norm_factor = args.scale
+    _feed_fused_qkv(module, q, k_new, v_new, args)
     alibi = falcon.build_alibi_tensor(torch.ones((args.batch, args.k_len), dtype=torch.int64), args.heads, q.dtype)
     alibi = alibi.to(bias_of.working_dtype(torch, q.dtype)) / args.scale  # Falcon adds it before the scale
     hidden = torch.zeros((args.batch, args.q_len, args.heads * width), dtype=q.dtype)
@@ -211,10 +213,7 @@ def make_attention(alibi_model: str):
 
     def attention(q, k, v, *, scale=None, causal=False, bias=None, slopes=None, q_positions=None, k_positions=None,
                   t5_table=None, t5=None):
-        args = validation.attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
-        if not args.q_len or not args.k_len:
-            raise NotImplementedError("empty query or key sequences")
-        qp, kp = bias_of.positions(torch, args, q_positions, k_positions, q.device)
+        args, qp, kp = bias_of.call_args(torch, q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
         if args.bias != "alibi" and alibi_model != "bloom":
             raise NotImplementedError(f"bias={args.bias!r}: this target runs {alibi_model}'s ALiBi only")
         with torch.no_grad():

@@ -20,7 +20,6 @@ from importlib.metadata import version
 
 from impl.adapters import _attention_bias as bias_of
 from impl.adapters import require
-from spec import validation
 
 torch = require("torch")
 if not torch.cuda.is_available():
@@ -35,13 +34,10 @@ VERSIONS = {"xformers": version("xformers")}
 
 def attention(q, k, v, *, scale=None, causal=False, bias=None, slopes=None, q_positions=None, k_positions=None,
               t5_table=None, t5=None):
-    args = validation.attention_args(q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
-    if not args.q_len or not args.k_len:
-        raise NotImplementedError("empty query or key sequences")
+    args, qp, kp = bias_of.call_args(torch, q, k, v, scale, causal, bias, slopes, q_positions, k_positions, t5_table, t5)
     if args.groups != 1:
         raise NotImplementedError("grouped-query heads: xFormers takes them in its 5-D BMGHK layout only")
     device, work = q.device, bias_of.working_dtype(torch, q.dtype)
-    qp, kp = bias_of.positions(torch, args, q_positions, k_positions, device)
     additive = bias_of.additive(torch, args, bias=bias, slopes=slopes, qp=qp, kp=kp, t5_table=t5_table, dtype=work,
                                 device=device)
     shown = bias_of.visible(torch, args, qp, kp, bias)
